@@ -11,7 +11,7 @@ import (
 // downloadable, and that of 16 concurrent downloads exactly one gets it.
 func TestDownloadOnce(t *testing.T) {
 	// Large enough (tens of MB) that a transfer cannot hide in socket buffers.
-	e := start(t, envOptions{customers: 60000, entities: "subscriptions"})
+	e := start(t, envOptions{customers: 40000, entities: "subscriptions", months: 6})
 	uuid := e.request(map[string]any{"object": "subscriptions", "date_from": "2026-01-01", "date_to": "2026-06-30"})
 	if s := e.waitStatus(uuid); s != "completed" {
 		t.Fatalf("status %s", s)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -33,6 +34,7 @@ type envOptions struct {
 	customers int
 	sites     int    // sites of the account, each seeded; default 1
 	entities  string // seed only these tables (see exportd seed --entities)
+	months    int    // months of data before seedUntil; default 24
 	flags     []string
 }
 
@@ -74,7 +76,7 @@ func start(t *testing.T, o envOptions) *env {
 	a := createAccount(t, data, "enterprise", max(o.sites, 1))
 	for _, site := range a.SiteIDs {
 		run(t, "seed", "--data", data, "--site", fmt.Sprint(site), "--customers", fmt.Sprint(o.customers),
-			"--seed", "7", "--until", seedUntil, "--entities", o.entities)
+			"--seed", "7", "--until", seedUntil, "--entities", o.entities, "--months", fmt.Sprint(cmp.Or(o.months, 24)))
 	}
 	e := &env{t: t, data: data, key: a.APIKey, site: a.SiteIDs[0], sites: a.SiteIDs, account: a.AccountID}
 	e.serve(o.flags...)

@@ -173,6 +173,29 @@ func Objects() []string {
 	return names
 }
 
+// types is the v1 catalog: each file contributes its types, presented in the
+// order of the contract's table.
+var types = ordered(slices.Concat(coreTypes, moreTypes, accountingTypes))
+
+// order is the contract's order of the v1 types.
+var order = []string{"subscriptions", "memberships", "invoices", "payments", "refunds", "customers",
+	"customers_metadata", "newsletters", "addresses", "balance_transactions", "credit_note", "orders",
+	"campaign_reports", "accounting"}
+
+func ordered(ts []Type) []Type {
+	slices.SortStableFunc(ts, func(a, b Type) int {
+		ia, ib := slices.Index(order, a.Object), slices.Index(order, b.Object)
+		if ia < 0 {
+			ia = len(order)
+		}
+		if ib < 0 {
+			ib = len(order)
+		}
+		return ia - ib
+	})
+	return ts
+}
+
 // aliases maps other spellings clients use to the canonical object name.
 var aliases = map[string]string{
 	"credit_notes": "credit_note",

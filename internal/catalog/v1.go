@@ -111,8 +111,8 @@ var invoiceColumns = []Column{
 	timestamp("line_period_end", "end of the line's service period"),
 }
 
-// types is the v1 catalog.
-var types = []Type{
+// coreTypes are the foundation's three types.
+var coreTypes = []Type{
 	{
 		Object:      "subscriptions",
 		Description: "Subscriptions with their plan, product, status, billing cycle and customer; one row per subscription.",

@@ -25,8 +25,22 @@ type Source struct {
 	Filters map[string]string
 }
 
-// Sources holds the row source of every CSV export type.
-var Sources = map[string]Source{
+// Sources holds the row source of every CSV export type; each file
+// contributes its own.
+var Sources = merge(coreSources, moreSources)
+
+func merge(ms ...map[string]Source) map[string]Source {
+	out := map[string]Source{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// coreSources are the foundation's three types.
+var coreSources = map[string]Source{
 	"subscriptions": {
 		From: `subscriptions s
   JOIN customers c ON c.id = s.customer_id

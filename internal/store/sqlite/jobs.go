@@ -179,6 +179,11 @@ type snapshot struct{ tx *sql.Tx }
 func (s *snapshot) Close() error { return s.tx.Rollback() }
 
 func (s *snapshot) Rows(ctx context.Context, q export.Query, fn func([][]byte) error) error {
+	if q.File != "" {
+		return store.RunReport(ctx, dialect, func(ctx context.Context, b store.Built, n int, fn func([][]byte) error) error {
+			return scanRows(ctx, s.tx, b, n, fn)
+		}, q, fn)
+	}
 	typ, ok := catalog.Lookup(q.Object)
 	if !ok {
 		return errors.New("unknown export type " + q.Object)
