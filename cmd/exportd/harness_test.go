@@ -28,6 +28,7 @@ type env struct {
 	sites   []int64
 	account int64
 	stop    func()
+	logs    *syncBuffer // the server's stderr: JSON log lines
 }
 
 type envOptions struct {
@@ -89,8 +90,9 @@ func (e *env) serve(flags ...string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan string, 1)
 	done := make(chan error, 1)
-	var logs syncBuffer
-	m := &Main{Stdout: io.Discard, Stderr: &logs, Listening: func(a string) { addr <- a }}
+	logs := &syncBuffer{}
+	e.logs = logs
+	m := &Main{Stdout: io.Discard, Stderr: logs, Listening: func(a string) { addr <- a }}
 	args := append([]string{"serve", "--data", e.data, "--addr", "127.0.0.1:0", "--poll", "20ms", "--log-level", "warn",
 		"--rate-limit", "0"}, flags...)
 	go func() { done <- m.Run(ctx, args) }()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/exportd/exportd/internal/export"
 	"github.com/exportd/exportd/internal/httpapi"
+	"github.com/exportd/exportd/internal/metrics"
 	"github.com/exportd/exportd/internal/notify"
 	"github.com/exportd/exportd/internal/ratelimit"
 	"github.com/exportd/exportd/internal/worker"
@@ -59,8 +60,9 @@ func (m *Main) run(ctx context.Context, f serveFlags, ready func(addr string)) e
 	cfg.LinkSecret = []byte(secret)
 	svc := export.NewService(db, blobs, cfg, log)
 
+	mx := metrics.New(db.QueueStats)
 	hostname, _ := os.Hostname()
-	wk := &worker.Worker{
+	wk := &worker.Worker{Observe: mx.Export,
 		Store: db, Blob: blobs, Retention: svc.Retention, Slots: f.Workers, Poll: f.Poll,
 		ID: fmt.Sprintf("%s-%d-%s", hostname, os.Getpid(), export.NewUUID()[:8]), Lease: f.JobLease, Log: log,
 	}
@@ -77,7 +79,7 @@ func (m *Main) run(ctx context.Context, f serveFlags, ready func(addr string)) e
 		publicURL = "http://" + ln.Addr().String()
 	}
 	nt := &notify.Notifier{
-		Outbox: db, Log: log,
+		Outbox: db, Log: log, Observe: mx.Delivery,
 		Senders: map[string]notify.Sender{
 			"email": &notify.Email{
 				Mailer: notify.EMLDir{Dir: filepath.Join(f.Data, "mail")},
@@ -117,8 +119,10 @@ func (m *Main) run(ctx context.Context, f serveFlags, ready func(addr string)) e
 			Svc: svc, Limiter: limiter, Log: log,
 			Wake: func() { wk.Wake() },
 			Ready: func(ctx context.Context) error {
-				return db.Ping(ctx)
+				return errors.Join(db.Ping(ctx), blobs.Ping(ctx))
 			},
+			Observe: mx.Request,
+			Extra:   map[string]http.Handler{"GET /metrics": mx.Handler()},
 		}
 		srv = &http.Server{
 			Handler:           api.Handler(),

@@ -138,6 +138,16 @@ func (s *Store) Delete(_ context.Context, key string) error {
 	return nil
 }
 
+// Ping checks that the store's directories can be written.
+func (s *Store) Ping(context.Context) error {
+	f, err := os.CreateTemp(filepath.Join(s.root, "tmp"), "ping-*")
+	if err != nil {
+		return fmt.Errorf("blob store: %w", err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
 // SweepTemp removes temporary files older than age: what crashed writers left.
 func (s *Store) SweepTemp(age time.Duration) (int, error) {
 	dir := filepath.Join(s.root, "tmp")

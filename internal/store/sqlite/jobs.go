@@ -221,3 +221,16 @@ func scanRows(ctx context.Context, q querier, b store.Built, n int, fn func([][]
 	}
 	return rows.Err()
 }
+
+// QueueStats returns how many jobs are queued or running and the age of the
+// oldest queued one.
+func (db *DB) QueueStats(ctx context.Context) (int, time.Duration, error) {
+	var n int
+	var oldest sql.NullString
+	err := db.r.QueryRowContext(ctx, `SELECT count(*), min(CASE WHEN state = 'queued' THEN created_at END)
+		FROM jobs WHERE state IN ('queued', 'running')`).Scan(&n, &oldest)
+	if err != nil || !oldest.Valid {
+		return n, 0, err
+	}
+	return n, time.Since(parseTS(oldest.String)), nil
+}
