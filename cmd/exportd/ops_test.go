@@ -20,7 +20,7 @@ func TestOperability(t *testing.T) {
 	if r := e.wait(uuid); r.status != 200 {
 		t.Fatalf("download: %d", r.status)
 	}
-	e.do("GET", e.exportsPath("/"+uuid), e.key, nil)          // 410
+	e.do("GET", e.exportsPath("/"+uuid), e.key, nil)            // 410
 	e.do("POST", e.exportsPath(""), e.key, `{"object":"nope"}`) // 422
 
 	m := e.do("GET", "/metrics", "", nil)
