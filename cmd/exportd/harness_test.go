@@ -168,13 +168,16 @@ func (r response) errCode(t *testing.T) string {
 // do sends a request with the env's key (key "" sends none).
 func (e *env) do(method, path, key string, body any, headers ...string) response {
 	e.t.Helper()
-	var rd io.Reader
+	var raw []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		raw = []byte(b)
 	default:
-		raw, _ := json.Marshal(b)
+		raw, _ = json.Marshal(b)
+	}
+	var rd io.Reader
+	if body != nil {
 		rd = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequest(method, e.base+path, rd)
@@ -199,6 +202,7 @@ func (e *env) do(method, path, key string, body any, headers ...string) response
 	if err != nil {
 		e.t.Fatalf("%s %s: read body: %v", method, path, err)
 	}
+	validateExchange(e.t, req, raw, resp, b)
 	return response{status: resp.StatusCode, header: resp.Header, body: b}
 }
 

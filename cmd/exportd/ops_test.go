@@ -1,10 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"io"
+	"mime/quotedprintable"
+	"net/mail"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestOperability reads /metrics after an export and scans the logs of a
@@ -77,4 +84,61 @@ func TestOperability(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no e-mail addresses to look for")
 	}
+}
+
+// TestEmailLink follows the signed link of the completion e-mail written as
+// an .eml file: it downloads the file once without the API key.
+func TestEmailLink(t *testing.T) {
+	e := start(t, envOptions{})
+	if r := e.do("GET", "/openapi.json", "", nil); r.status != 200 || !strings.Contains(string(r.body), `"openapi"`) {
+		t.Fatalf("/openapi.json: %d", r.status)
+	}
+	uuid := e.request(map[string]any{"object": "invoices", "date_from": "2026-01-01", "date_to": "2026-06-30", "status": "paid"})
+	if s := e.waitStatus(uuid); s != "completed" {
+		t.Fatalf("status %s", s)
+	}
+	var link string
+	deadline := time.Now().Add(30 * time.Second)
+	for link == "" && time.Now().Before(deadline) {
+		files, _ := filepath.Glob(filepath.Join(e.data, "mail", "*.eml"))
+		for _, f := range files {
+			raw, _ := os.ReadFile(f)
+			msg, err := mail.ReadMessage(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			body, _ := io.ReadAll(msg.Body)
+			text := decodeQP(string(body))
+			if m := regexp.MustCompile(`http://\S+/api/v1/core/exports/` + uuid + `/download\?\S+`).FindString(text); m != "" {
+				link = m
+				if !strings.Contains(msg.Header.Get("Subject"), "invoices export is ready") || msg.Header.Get("To") != "owner-enterprise@example.com" {
+					t.Errorf("headers: %v", msg.Header)
+				}
+			}
+		}
+		sleepMs(20)
+	}
+	if link == "" {
+		t.Fatal("no completion e-mail with a link")
+	}
+	path := strings.TrimPrefix(link, e.base)
+	if r := e.do("GET", strings.Replace(path, "signature=", "signature=0", 1), "", nil); r.status != 403 {
+		t.Errorf("tampered link: %d", r.status)
+	}
+	if r := e.do("GET", path, "", nil); r.status != 200 || !bytes.HasPrefix(r.body, []byte("invoice_id,")) {
+		t.Fatalf("link: %d %.100s", r.status, r.body)
+	}
+	if r := e.do("GET", path, "", nil); r.status != 410 {
+		t.Errorf("second use of the link: %d", r.status)
+	}
+}
+
+// decodeQP undoes quoted-printable soft line breaks and escapes of the
+// characters a URL holds.
+func decodeQP(s string) string {
+	r, err := io.ReadAll(quotedprintable.NewReader(strings.NewReader(s)))
+	if err != nil {
+		return s
+	}
+	return string(r)
 }

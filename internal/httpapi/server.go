@@ -61,6 +61,7 @@ func (s *Server) Handler() http.Handler {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
+	mux.HandleFunc("GET /openapi.json", serveOpenAPI)
 	s.routesV1(mux)
 	for pattern, h := range s.Extra {
 		mux.Handle(pattern, h)
