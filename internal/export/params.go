@@ -31,7 +31,7 @@ func ParseV1(body map[string]any, siteID int64, now time.Time) (catalog.Type, Pa
 			continue // an explicit null is an absent field
 		}
 		name := k
-		if a, ok := v1Aliases[k]; ok {
+		if a, ok := v1Aliases[k]; ok && !isFilterOf(body["object"], k) {
 			name = a
 			if _, dup := body[a]; dup && body[a] != nil {
 				return catalog.Type{}, nil, Errorf(CodeInvalid, "invalid_parameter", k,
@@ -132,6 +132,19 @@ func ParseV1(body map[string]any, siteID int64, now time.Time) (catalog.Type, Pa
 	return typ, p, nil
 }
 
+// isFilterOf reports whether field is a filter of the export type that
+// object names: where a type has a filter called type, a body with an object
+// means that filter, not Pelcro's alias of object.
+func isFilterOf(object any, field string) bool {
+	name, _ := object.(string)
+	t, ok := catalog.Lookup(name)
+	if !ok {
+		return false
+	}
+	_, ok = t.Filter(field)
+	return ok
+}
+
 func allowedParams(t catalog.Type) []string {
 	names := []string{"object", "site_id"}
 	if t.DateRange {
@@ -177,7 +190,7 @@ func filterValue(f catalog.Filter, v any, now time.Time) (string, error) {
 			return "", err
 		}
 	case catalog.Country:
-		if len(s) != 2 || !isLetters(s) {
+		if len(s) != 2 || !isLetters(s) || !isCountry(strings.ToUpper(s)) {
 			return "", Errorf(CodeInvalid, "invalid_parameter", f.Name,
 				"%s must be an ISO 3166-1 alpha-2 country code such as US or CA; got %q", f.Name, s)
 		}

@@ -81,7 +81,8 @@ func TestParseV1Fields(t *testing.T) {
 		{`{"object":"customers",` + dr + `,"site_id":1}`, "", "", func(p Params) bool { return true }},
 		{`{"object":"customers","object_x":1}`, "unknown_parameter", "object_x", nil},
 		{`{"object":7}`, "invalid_parameter", "object", nil},
-		{`{"object":"credit_notes"}`, "invalid_object", "object", nil},
+		{`{"object":"credit_notes"}`, "missing_parameter", "date_from", nil}, // the alias of credit_note
+		{`{"object":"widgets"}`, "invalid_object", "object", nil},
 		{`{}`, "missing_parameter", "object", nil},
 		{`{"object":"customers","date_from":"2024-01-01"}`, "missing_parameter", "date_to", nil},
 	}
