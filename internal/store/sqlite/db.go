@@ -131,14 +131,6 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 // ts renders a time for storage.
 func ts(t time.Time) string { return store.FormatTime(t) }
 
-// nts renders an optional time for storage.
-func nts(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return ts(*t)
-}
-
 // parseTS reads a stored time.
 func parseTS(s string) time.Time {
 	t, _ := time.Parse(store.TimeFormat, s)

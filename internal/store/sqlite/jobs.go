@@ -164,24 +164,33 @@ func (db *DB) HasRecords(ctx context.Context, q export.Query) (bool, error) {
 	return err == nil, err
 }
 
-// Snapshot implements export.Store: a read transaction, whose first read fixes
-// the view that every later query of the export sees.
+// Snapshot implements export.Store: a read transaction on a connection of
+// its own, whose first read fixes the view that every later query of the
+// export sees.
 func (db *DB) Snapshot(ctx context.Context) (export.Snapshot, error) {
-	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	c, err := openRaw(db.path)
 	if err != nil {
 		return nil, err
 	}
-	return &snapshot{tx: tx}, nil
+	if err := c.exec("BEGIN"); err != nil {
+		c.close()
+		return nil, err
+	}
+	return &snapshot{c: c}, nil
 }
 
-type snapshot struct{ tx *sql.Tx }
+type snapshot struct{ c *rawConn }
 
-func (s *snapshot) Close() error { return s.tx.Rollback() }
+func (s *snapshot) Close() error {
+	err := s.c.exec("COMMIT")
+	s.c.close()
+	return err
+}
 
 func (s *snapshot) Rows(ctx context.Context, q export.Query, fn func([][]byte) error) error {
 	if q.File != "" {
 		return store.RunReport(ctx, dialect, func(ctx context.Context, b store.Built, n int, fn func([][]byte) error) error {
-			return scanRows(ctx, s.tx, b, n, fn)
+			return s.c.query(ctx, b.SQL, args(b.Args), n, fn)
 		}, q, fn)
 	}
 	typ, ok := catalog.Lookup(q.Object)
@@ -192,34 +201,7 @@ func (s *snapshot) Rows(ctx context.Context, q export.Query, fn func([][]byte) e
 	if err != nil {
 		return err
 	}
-	return scanRows(ctx, s.tx, b, len(typ.Columns), fn)
-}
-
-// scanRows streams a query's rows as raw cells, reusing the buffers.
-func scanRows(ctx context.Context, q querier, b store.Built, n int, fn func([][]byte) error) error {
-	rows, err := q.QueryContext(ctx, b.SQL, args(b.Args)...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	raw := make([]sql.RawBytes, n)
-	dest := make([]any, n)
-	for i := range raw {
-		dest[i] = &raw[i]
-	}
-	cells := make([][]byte, n)
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return err
-		}
-		for i, r := range raw {
-			cells[i] = r
-		}
-		if err := fn(cells); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return s.c.query(ctx, b.SQL, args(b.Args), len(typ.Columns), fn)
 }
 
 // QueueStats returns how many jobs are queued or running and the age of the

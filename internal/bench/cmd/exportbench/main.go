@@ -78,8 +78,10 @@ func run(bigN, smallN int, data string) error {
 			start := time.Now()
 			cmd := exec.Command(bin, "seed", "--data", data, "--site", fmt.Sprint(acc.SiteIDs[i]), "--customers", fmt.Sprint(n),
 				"--months", "6", "--until", until, "--entities", "subscriptions")
-			cmd.Stdout = io.Discard
-			if out, err := cmd.CombinedOutput(); err != nil {
+			var errb bytes.Buffer
+			cmd.Stderr = &errb
+			if err := cmd.Run(); err != nil {
+				out := errb.Bytes()
 				return fmt.Errorf("seed: %v\n%s", err, out)
 			}
 			fmt.Printf("seeded site %d (%d customers) in %s\n", acc.SiteIDs[i], n, time.Since(start).Round(time.Millisecond))
@@ -98,7 +100,7 @@ func run(bigN, smallN int, data string) error {
 		}
 	}
 	dbPath := filepath.Join(data, "exportd.db")
-	params := export.Params{"date_from": "2025-12-30T00:00:00Z", "date_to": until + "T23:59:59Z", "mode": "full_data"}
+	params := export.Params{"date_from": "2025-12-31T00:00:00Z", "date_to": until + "T23:59:59Z", "mode": "full_data"}
 
 	fmt.Printf("\n%-26s %10s %10s %10s %10s %12s %12s\n", "run", "rows", "MB", "seconds", "rows/s", "MB/s", "peak RSS")
 	var results []result
