@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/exportd/exportd/internal/catalog"
 	"github.com/exportd/exportd/internal/export"
@@ -322,6 +323,16 @@ func ExportTypes() []v1ExportType {
 	return out
 }
 
+// exportTypesJSON is the catalog's description, encoded once: it never changes
+// while the process runs, and clients poll the list endpoint.
+var exportTypesJSON = sync.OnceValue(func() json.RawMessage {
+	b, err := json.Marshal(ExportTypes())
+	if err != nil {
+		panic(err) // plain data: cannot fail
+	}
+	return b
+})
+
 func columnsV1(cols []catalog.Column) []v1Column {
 	out := make([]v1Column, len(cols))
 	for i, c := range cols {
@@ -383,7 +394,7 @@ func (s *Server) v1List(w http.ResponseWriter, r *http.Request) error {
 		return &u
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"data":  map[string]any{"export_types": ExportTypes(), "exports": exports},
+		"data":  map[string]any{"export_types": exportTypesJSON(), "exports": exports},
 		"links": map[string]*string{"first": link(1), "last": link(last), "prev": link(page - 1), "next": link(page + 1)},
 		"meta":  map[string]int{"current_page": page, "last_page": last, "per_page": limit, "total": total},
 	})

@@ -247,7 +247,7 @@ func exportOnce(bin, data, key string, site int64, p export.Params) (result, err
 		if len(l.Data.Exports) > 0 && l.Data.Exports[0].Status == "failed" {
 			return result{}, fmt.Errorf("export failed: %s", b)
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
