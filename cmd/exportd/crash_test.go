@@ -164,3 +164,51 @@ func exportFiles(t *testing.T, data, uuid string) []string {
 	})
 	return out
 }
+
+// TestSigtermDrains stops the server with SIGTERM during an export: with a
+// short drain the running export is handed back to the queue, queued ones
+// stay queued, and a restarted server completes them all.
+func TestSigtermDrains(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and seeds a large data set")
+	}
+	data := t.TempDir()
+	a := createAccount(t, data, "enterprise", 1)
+	run(t, "seed", "--data", data, "--site", fmt.Sprint(a.SiteIDs[0]), "--customers", "120000",
+		"--seed", "3", "--until", seedUntil, "--entities", "subscriptions")
+	e := &env{t: t, data: data, key: a.APIKey, site: a.SiteIDs[0], sites: a.SiteIDs, account: a.AccountID}
+
+	p := startProc(t, data, "--drain", "1ms", "--workers", "1")
+	e.base = "http://" + p.addr
+	big := e.request(map[string]any{"object": "subscriptions", "date_from": "2026-01-01", "date_to": "2026-06-30"})
+	small := e.request(map[string]any{"object": "customers", "date_from": "2026-01-01", "date_to": "2026-06-30"})
+	deadline := time.Now().Add(30 * time.Second)
+	for e.status(big) != "processing" {
+		if time.Now().After(deadline) {
+			t.Fatal("the export never started")
+		}
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Wait(); err != nil {
+		t.Fatalf("exportd exited with %v after SIGTERM", err)
+	}
+	// The running export was handed back, not lost and not failed.
+	if n := e.count(`SELECT count(*) FROM exports e JOIN jobs j ON j.export_id = e.id
+		WHERE e.uuid = ? AND e.status = 'queued' AND j.state = 'queued' AND j.last_error = 'worker shut down'`, big); n != 1 {
+		t.Fatal("after SIGTERM the running export was not handed back to the queue (did it finish first? make the data set larger)")
+	}
+	if n := e.count(`SELECT count(*) FROM exports WHERE uuid = ? AND status = 'queued'`, small); n != 1 {
+		t.Fatal("the queued export did not stay queued")
+	}
+	p2 := startProc(t, data)
+	e.base = "http://" + p2.addr
+	for _, uuid := range []string{big, small} {
+		if s := e.waitStatus(uuid); s != "completed" {
+			t.Errorf("export %s ended %s after the restart", uuid, s)
+		}
+	}
+	p2.cmd.Process.Signal(syscall.SIGTERM)
+	p2.cmd.Wait()
+}
