@@ -164,12 +164,6 @@ func validRequestID(id string) bool {
 	return true
 }
 
-// setRoute names the route for logs and metrics (r.Pattern is set by the mux).
-func setRoute(r *http.Request, route string) {
-	if p, ok := r.Context().Value(keyRoute).(*string); ok {
-		*p = route
-	}
-}
 
 // limit counts one operation against the account and sets the RateLimit
 // headers; it returns an error when the account is over its limit.
