@@ -77,3 +77,30 @@ func TestDownloadOnce(t *testing.T) {
 func (e *env) claimReleased(uuid string) bool {
 	return e.count(`SELECT count(*) FROM exports WHERE uuid = ? AND download_token IS NULL`, uuid) == 1
 }
+
+// TestHeadDoesNotConsume checks that a HEAD describes a completed export's
+// file without handing it over.
+func TestHeadDoesNotConsume(t *testing.T) {
+	e := start(t, envOptions{})
+	uuid := e.request(map[string]any{"object": "customers", "date_from": "2026-01-01", "date_to": "2026-06-30"})
+	if s := e.waitStatus(uuid); s != "completed" {
+		t.Fatalf("status %s", s)
+	}
+	req, _ := http.NewRequest("HEAD", e.base+e.exportsPath("/"+uuid), nil)
+	req.Header.Set("Authorization", "Bearer "+e.key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.ContentLength <= 0 || resp.Header.Get("X-Checksum-Sha256") == "" {
+		t.Fatalf("HEAD: %d, length %d, %v", resp.StatusCode, resp.ContentLength, resp.Header)
+	}
+	if s := e.status(uuid); s != "completed" {
+		t.Fatalf("after HEAD the export is %s", s)
+	}
+	r := e.wait(uuid)
+	if r.status != 200 || int64(len(r.body)) != resp.ContentLength {
+		t.Fatalf("GET after HEAD: %d, %d bytes, HEAD said %d", r.status, len(r.body), resp.ContentLength)
+	}
+}

@@ -164,7 +164,6 @@ func validRequestID(id string) bool {
 	return true
 }
 
-
 // limit counts one operation against the account and sets the RateLimit
 // headers; it returns an error when the account is over its limit.
 func (s *Server) limit(w http.ResponseWriter, r *http.Request, account int64) error {

@@ -211,23 +211,24 @@ func (s *Server) v1Serve(w http.ResponseWriter, r *http.Request, e export.Export
 		renderV1With(w, r, s.Log, export.StateError(e), &res)
 		return nil
 	}
+	if r.Method == http.MethodHead {
+		// A HEAD describes the file without handing it over.
+		if err := export.StateError(e); err != nil {
+			return err
+		}
+		size := int64(0)
+		if e.Bytes != nil {
+			size = *e.Bytes
+		}
+		fileHeaders(w.Header(), e, size)
+		w.WriteHeader(http.StatusOK)
+		return nil
+	}
 	d, err := s.Svc.OpenDownload(r.Context(), e)
 	if err != nil {
 		return err
 	}
-	h := w.Header()
-	h.Set("Content-Type", e.ContentType())
-	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, e.Filename()))
-	h.Set("Content-Length", strconv.FormatInt(d.Size, 10))
-	h.Set("Cache-Control", "no-store")
-	if e.SHA256 != nil {
-		if sum, err := hex.DecodeString(*e.SHA256); err == nil {
-			b64 := base64.StdEncoding.EncodeToString(sum)
-			h.Set("Repr-Digest", "sha-256=:"+b64+":")
-			h.Set("Digest", "SHA-256="+b64)
-		}
-		h.Set("X-Checksum-Sha256", *e.SHA256)
-	}
+	fileHeaders(w.Header(), e, d.Size)
 	w.WriteHeader(http.StatusOK)
 	n, err := io.Copy(w, d.Body)
 	if err == nil && n == d.Size {
@@ -243,6 +244,22 @@ func (s *Server) v1Serve(w http.ResponseWriter, r *http.Request, e export.Export
 		logger(r.Context(), s.Log).Error("finish download", "export_id", e.UUID, "err", err)
 	}
 	return nil
+}
+
+// fileHeaders describes an export's file: type, name, size and digests.
+func fileHeaders(h http.Header, e export.Export, size int64) {
+	h.Set("Content-Type", e.ContentType())
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, e.Filename()))
+	h.Set("Content-Length", strconv.FormatInt(size, 10))
+	h.Set("Cache-Control", "no-store")
+	if e.SHA256 != nil {
+		if sum, err := hex.DecodeString(*e.SHA256); err == nil {
+			b64 := base64.StdEncoding.EncodeToString(sum)
+			h.Set("Repr-Digest", "sha-256=:"+b64+":")
+			h.Set("Digest", "SHA-256="+b64)
+		}
+		h.Set("X-Checksum-Sha256", *e.SHA256)
+	}
 }
 
 func (s *Server) v1SignedDownload(w http.ResponseWriter, r *http.Request) error {
