@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/exportd/exportd/internal/blob/disk"
 	"github.com/exportd/exportd/internal/export"
+	"github.com/exportd/exportd/internal/notify"
 	"github.com/exportd/exportd/internal/store/sqlite"
 )
 
@@ -22,12 +22,15 @@ type storeFlags struct {
 	Data string
 	DB   string
 	Blob string
+	// S3Endpoint is the S3-compatible server of --blob s3://; empty for AWS_ENDPOINT_URL or AWS.
+	S3Endpoint string
 }
 
 func (s *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.Data, "data", "./exportd-data", "data directory (embedded database, files, e-mails)")
 	fs.StringVar(&s.DB, "db", "", "database: empty for SQLite under the data directory, or a file path")
-	fs.StringVar(&s.Blob, "blob", "", "file storage: empty for files under the data directory, or a directory")
+	fs.StringVar(&s.Blob, "blob", "", "file storage: empty for files under the data directory, a directory, or s3://bucket/prefix (credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)")
+	fs.StringVar(&s.S3Endpoint, "s3-endpoint", "", "URL of an S3-compatible server for --blob s3://, e.g. http://127.0.0.1:7070; empty for AWS_ENDPOINT_URL, else AWS S3")
 }
 
 // newFlags makes a command's flag set, writing its help to w.
@@ -68,12 +71,9 @@ func parse(fs *flag.FlagSet, args []string) error {
 }
 
 // openStore opens the database and the blob store the flags name.
-func (s *storeFlags) open(ctx context.Context) (*sqlite.DB, *disk.Store, error) {
+func (s *storeFlags) open(ctx context.Context) (*sqlite.DB, blobStore, error) {
 	if strings.HasPrefix(s.DB, "postgres://") || strings.HasPrefix(s.DB, "postgresql://") {
 		return nil, nil, errors.New("--db postgres://... is not available in this build yet: use the embedded SQLite store (leave --db empty)")
-	}
-	if strings.HasPrefix(s.Blob, "s3://") {
-		return nil, nil, errors.New("--blob s3://... is not available in this build yet: use local files (leave --blob empty)")
 	}
 	if err := os.MkdirAll(s.Data, 0o750); err != nil {
 		return nil, nil, fmt.Errorf("data directory: %w", err)
@@ -86,11 +86,7 @@ func (s *storeFlags) open(ctx context.Context) (*sqlite.DB, *disk.Store, error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	blobDir := s.Blob
-	if blobDir == "" {
-		blobDir = filepath.Join(s.Data, "files")
-	}
-	b, err := disk.New(blobDir)
+	b, err := s.openBlob()
 	if err != nil {
 		db.Close()
 		return nil, nil, err
@@ -115,6 +111,9 @@ type serveFlags struct {
 	Poll        time.Duration
 	LogLevel    string
 	MailFrom    string
+	// NotifyBackoff and NotifyTimeout tune event delivery (docs/webhooks.md).
+	NotifyBackoff time.Duration
+	NotifyTimeout time.Duration
 }
 
 func (s *serveFlags) register(fs *flag.FlagSet) {
@@ -131,9 +130,11 @@ func (s *serveFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&s.RetentionV2, "retention-v2", def.RetentionV2, "how long a v2 file can be fetched")
 	fs.DurationVar(&s.JobLease, "job-lease", 30*time.Second, "a job whose worker is silent this long is taken over")
 	fs.DurationVar(&s.Drain, "drain", 60*time.Second, "on SIGTERM, how long running exports may finish before they are handed back")
-	fs.DurationVar(&s.Poll, "poll", 500*time.Millisecond, "how often idle workers look for jobs")
+	fs.DurationVar(&s.Poll, "poll", 500*time.Millisecond, "how often idle workers look for jobs and the notifier for due deliveries")
 	fs.StringVar(&s.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&s.MailFrom, "mail-from", "exportd <exportd@localhost>", "sender of e-mails")
+	fs.DurationVar(&s.NotifyBackoff, "notify-backoff", notify.DefaultBackoffBase, "wait before the first retry of a failed webhook or e-mail; doubles each attempt up to 720 times this")
+	fs.DurationVar(&s.NotifyTimeout, "notify-timeout", 10*time.Second, "how long one webhook POST or SMTP session may take")
 }
 
 func (s *serveFlags) validate() error {
@@ -149,7 +150,12 @@ func (s *serveFlags) validate() error {
 		return errors.New("--rate-limit must be >= 0 and --max-active >= 1")
 	}
 	if s.SMTP != "" {
-		return errors.New("--smtp is not available in this build yet: leave it empty and e-mails are written as .eml files under the data directory")
+		if _, err := notify.ParseSMTPURL(s.SMTP); err != nil {
+			return err
+		}
+	}
+	if s.NotifyBackoff <= 0 || s.NotifyTimeout <= 0 {
+		return errors.New("--notify-backoff and --notify-timeout must be positive durations, e.g. 5s")
 	}
 	return nil
 }

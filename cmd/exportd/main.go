@@ -45,6 +45,8 @@ Commands:
   keys create       --account ID --email E
   seed              --site ID [--customers N] [--seed S] [--months M]
   webhooks add      --account ID --url URL   (also: webhooks list --account ID, webhooks remove --id ID)
+  webhooks deliveries --account ID [--state pending,dead] [--channel webhook|email|all]
+                    deliveries not yet made or given up, with their attempts and last error
 
 Every command takes --data DIR, --db and --blob; every flag also reads EXPORTD_<FLAG>.
 Run "exportd COMMAND -h" for a command's flags.
@@ -88,6 +90,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			return m.webhooksList(ctx, r)
 		case "remove":
 			return m.webhooksRemove(ctx, r)
+		case "deliveries":
+			return m.webhooksDeliveries(ctx, r)
 		}
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)

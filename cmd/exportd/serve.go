@@ -78,17 +78,25 @@ func (m *Main) run(ctx context.Context, f serveFlags, ready func(addr string)) e
 	if publicURL == "" && ln != nil {
 		publicURL = "http://" + ln.Addr().String()
 	}
+	var mailer notify.Mailer = notify.EMLDir{Dir: filepath.Join(f.Data, "mail")}
+	if f.SMTP != "" {
+		if mailer, err = notify.ParseSMTPURL(f.SMTP); err != nil {
+			return err
+		}
+	}
 	nt := &notify.Notifier{
 		Outbox: db, Log: log, Observe: mx.Delivery,
+		Poll: f.Poll, Timeout: f.NotifyTimeout, BackoffBase: f.NotifyBackoff,
 		Senders: map[string]notify.Sender{
 			"email": &notify.Email{
-				Mailer: notify.EMLDir{Dir: filepath.Join(f.Data, "mail")},
+				Mailer: mailer,
 				From:   f.MailFrom,
 				Link: func(uuid string, expires time.Time) string {
 					return publicURL + "/api/v1/core/exports/" + uuid + "/download?" + svc.SignLink(uuid, expires)
 				},
 			},
-			"webhook": &notify.Webhook{Outbox: db, Client: &http.Client{Timeout: 10 * time.Second}},
+			// The default client: no redirects; the notifier bounds each attempt with --notify-timeout.
+			"webhook": &notify.Webhook{Outbox: db},
 		},
 	}
 

@@ -24,7 +24,9 @@ var ErrEndpointGone = errors.New("webhook endpoint removed")
 // Outbox is the store's side of delivering events: rows written in the same
 // transaction as their event, leased to a sender, retried until done or dead.
 type Outbox interface {
-	// OutboxClaim leases up to limit due deliveries until now+lease.
+	// OutboxClaim leases up to limit due deliveries until now+lease. It claims
+	// a delivery only when no older event of the same export is undelivered to
+	// the same receiver (per-export order), and caps deliveries in flight per receiver.
 	OutboxClaim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Delivery, error)
 	OutboxDone(ctx context.Context, id int64, now time.Time) error
 	// OutboxRetry schedules the next attempt, or marks the delivery dead.

@@ -30,11 +30,17 @@ func Sign(secret string, t time.Time, body []byte) string {
 }
 
 // Webhook POSTs events to the account's endpoints, signed with each
-// endpoint's secret. A 2xx answer acknowledges; anything else is retried.
+// endpoint's secret. A 2xx answer acknowledges; anything else, a redirect
+// included, is retried.
 type Webhook struct {
 	Outbox export.Outbox
+	// Client sends the requests; nil means one that follows no redirect (a
+	// POST turned into a GET elsewhere would acknowledge nothing) and leaves
+	// the time limit to the context.
 	Client *http.Client
 }
+
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 // Send implements Sender.
 func (w *Webhook) Send(ctx context.Context, d export.Delivery) error {
@@ -52,7 +58,7 @@ func (w *Webhook) Send(ctx context.Context, d export.Delivery) error {
 	req.Header.Set("Exportd-Event-Id", d.EventID)
 	c := w.Client
 	if c == nil {
-		c = http.DefaultClient
+		c = noRedirects
 	}
 	resp, err := c.Do(req)
 	if err != nil {
