@@ -41,6 +41,11 @@
 // brings the total to exactly the amount. An issue counts in the month of its
 // UTC date.
 //
+// [IssueSeries] is issue-based recognition over issues evenly spaced in a
+// service period (issue k of n on day ⌊D×k/n⌋ of the period's D days), for
+// print plans whose issue dates are not stored; it counts issues
+// arithmetically, so it needs no list of dates.
+//
 // [OrderBased] recognises an amount in full in the month of fulfilment. A
 // return reverses it in the month of the return: that month carries the
 // negative amount, the recognised-to-date figure drops back to zero and the
@@ -77,4 +82,19 @@
 // trunc(12000×17/366) = 557 in January 2024 (exact share 557.38), 951 in
 // February (cumulative trunc(12000×46/366) = 1508), and so on, and 460 in
 // January 2025 (exact share 459.02): the thirteen figures add up to 12000.
+//
+// # Invoice lines over months
+//
+// A [Line] follows one invoice line the way the monthly reports see it: a
+// schedule for the line's net amount, the date it was booked (nothing is
+// recognised before that month; anything due earlier is caught up in it), the
+// credits allocated to it (each lowers the invoiced amount from its month,
+// and recognised to date is always the schedule's cumulative share of the
+// amount as it then stands), and the date its invoice was voided (everything
+// is reversed in that month). [Line.Figures] gives a month's roll-forward:
+// invoiced, opening deferred, invoiced and recognised in the month,
+// recognised to date and closing deferred, which always reconcile.
+// [Allocate] splits a credit over lines in proportion to their amounts and
+// [NetOfTax] takes the tax out of a tax-inclusive amount, both exactly, with
+// the same cumulative truncation as the schedules.
 package accounting

@@ -39,6 +39,7 @@ const (
 	kindStraight
 	kindIssue
 	kindOrder
+	kindSeries // issues evenly spaced over a period, counted without a list
 )
 
 // Schedule is how one invoice line's amount is recognised over time. It is a
@@ -52,7 +53,8 @@ type Schedule struct {
 	kind   kind
 	n      uint64 // units: days, issues, or 1 for an order
 
-	first int64 // kindStraight: day number of the first day
+	first int64  // kindStraight, kindSeries: day number of the first day
+	days  uint64 // kindSeries: days of the period the issues are spread over
 
 	issues []time.Time // kindIssue: sorted issue dates
 
@@ -83,6 +85,22 @@ func IssueBased(amount int64, issueDates []time.Time) Schedule {
 	return Schedule{amount: amount, kind: kindIssue, n: uint64(len(issues)), issues: issues}
 }
 
+// IssueSeries recognises amount per issue delivered, like [IssueBased], for
+// issues evenly spaced over the UTC days of p (counted as in [Period.Days]):
+// with D days and n issues, issue k (k = 0 … n−1) comes out at UTC midnight
+// of day ⌊D×k/n⌋ of the period, so the first issue is on the period's first
+// day and the issues never leave it. It is how a print plan's issue schedule
+// is derived when no issue dates are stored: n is the plan's issues per
+// billing period. It needs no list of dates, so any n is cheap; n <= 0 means
+// no issues, and nothing is ever recognised.
+func IssueSeries(amount int64, p Period, issues int) Schedule {
+	first, d := p.days()
+	if issues < 0 {
+		issues = 0
+	}
+	return Schedule{amount: amount, kind: kindSeries, n: uint64(issues), first: first, days: d}
+}
+
 // OrderBased recognises amount in full at fulfilledAt. If returnedAt is not
 // nil, the return reverses it at that instant: the month of the return carries
 // -amount and the recognised-to-date figure is back to zero (the amount is
@@ -101,31 +119,52 @@ func OrderBased(amount int64, fulfilledAt time.Time, returnedAt *time.Time) Sche
 // Amount returns the amount the schedule recognises in total.
 func (s Schedule) Amount() int64 { return s.amount }
 
+// WithAmount returns the schedule for another amount, earned on the same
+// days, issues or order events. A credit allocated to an invoice line uses
+// it, so that the credit is earned back exactly as the line is.
+func (s Schedule) WithAmount(amount int64) Schedule {
+	s.amount = amount
+	return s
+}
+
+// Progress returns how many of the schedule's units had elapsed by the end
+// of month m (days of a straight-line period, issues out, or for an order 1
+// while it is fulfilled and not returned) and how many units there are.
+// ToDate(m) is trunc(Amount() × done / total).
+func (s Schedule) Progress(m Month) (done, total int64) {
+	return int64(s.unitsBefore(m.Next().firstDay(), m.End())), int64(s.n)
+}
+
 // At returns the amount recognised before instant t (everything booked at
 // instants strictly before t): for a straight-line schedule, the days that
 // have fully elapsed by t; for issues and orders, the events dated before t.
 // ToDate(m) equals At(m.End()).
 func (s Schedule) At(t time.Time) int64 {
-	var k uint64
-	switch s.kind {
-	case kindStraight:
-		k = s.clampDays(dayOf(t))
-	case kindIssue, kindOrder:
-		k = s.eventsBefore(t)
+	d := dayOf(t)
+	if s.kind == kindSeries && !t.Equal(time.Unix(d*86400, 0)) {
+		d++ // an issue at midnight of t's day is out before t unless t is that midnight
 	}
-	return s.cumulative(k)
+	return s.cumulative(s.unitsBefore(d, t))
 }
 
 // ToDate returns the amount recognised up to the end of month m (inclusive).
 func (s Schedule) ToDate(m Month) int64 {
-	var k uint64
+	return s.cumulative(s.unitsBefore(m.Next().firstDay(), m.End()))
+}
+
+// unitsBefore returns the units elapsed before day number d, which starts at
+// instant t: days and series issues count by day, listed issues and orders
+// by instant.
+func (s Schedule) unitsBefore(d int64, t time.Time) uint64 {
 	switch s.kind {
 	case kindStraight:
-		k = s.clampDays(m.Next().firstDay())
+		return s.clampDays(d)
+	case kindSeries:
+		return s.seriesBefore(d)
 	case kindIssue, kindOrder:
-		k = s.eventsBefore(m.End())
+		return s.eventsBefore(t)
 	}
-	return s.cumulative(k)
+	return 0
 }
 
 // In returns the amount recognised during month m: ToDate(m) - ToDate(m.Prev()).
@@ -171,6 +210,11 @@ func (s Schedule) span() (first, last Month, ok bool) {
 			return Month{}, Month{}, false
 		}
 		return MonthOf(s.issues[0]), MonthOf(s.issues[len(s.issues)-1]), true
+	case kindSeries:
+		if s.n == 0 {
+			return Month{}, Month{}, false
+		}
+		return monthOfDay(s.seriesDay(0)), monthOfDay(s.seriesDay(s.n - 1)), true
 	case kindOrder:
 		first, last = MonthOf(s.fulfilled), MonthOf(s.fulfilled)
 		if s.hasReturn && s.returned.After(s.fulfilled) {
@@ -191,6 +235,31 @@ func (s Schedule) clampDays(d int64) uint64 {
 		return s.n
 	}
 	return uint64(k)
+}
+
+// seriesDay returns the day number of issue k of a series: first + ⌊D×k/n⌋.
+func (s Schedule) seriesDay(k uint64) int64 {
+	hi, lo := bits.Mul64(s.days, k)
+	q, _ := bits.Div64(hi, lo, s.n) // hi < n because k < n
+	return s.first + int64(q)
+}
+
+// seriesBefore returns how many issues of a series come out before day
+// number d. Issue k is on day first+⌊D×k/n⌋, which is before first+r exactly
+// when D×k < r×n, so for 0 < r < D the count is ⌈r×n/D⌉.
+func (s Schedule) seriesBefore(d int64) uint64 {
+	r := d - s.first
+	switch {
+	case r <= 0 || s.n == 0:
+		return 0
+	case uint64(r) >= s.days:
+		return s.n
+	}
+	hi, lo := bits.Mul64(uint64(r), s.n)
+	lo, carry := bits.Add64(lo, s.days-1, 0)
+	hi += carry
+	q, _ := bits.Div64(hi, lo, s.days) // q <= n: r < D
+	return q
 }
 
 // eventsBefore returns the number of units (issues, or the order's net

@@ -21,4 +21,6 @@ func RunReport(ctx context.Context, d Dialect, query Querier, q export.Query, fn
 }
 
 // reports maps a ZIP export type to what produces its files.
-var reports = map[string]func(ctx context.Context, d Dialect, query Querier, q export.Query, fn func(cells [][]byte) error) error{}
+var reports = map[string]func(ctx context.Context, d Dialect, query Querier, q export.Query, fn func(cells [][]byte) error) error{
+	"accounting": accountingReport,
+}
