@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -213,15 +214,20 @@ func contains(list []string, s string) bool {
 // next batch is being generated.
 type chunk struct {
 	rows [numTables][]any // row-major: len(cols) values per row
+	vals int              // values in all tables
 }
 
-func (c *chunk) add(t tableID, vals ...any) { c.rows[t] = append(c.rows[t], vals...) }
+func (c *chunk) add(t tableID, vals ...any) {
+	c.rows[t] = append(c.rows[t], vals...)
+	c.vals += len(vals)
+}
 
 func (c *chunk) reset() {
 	for t := range c.rows {
 		clear(c.rows[t])
 		c.rows[t] = c.rows[t][:0]
 	}
+	c.vals = 0
 }
 
 // emit inserts a chunk's rows, table by table.
@@ -239,11 +245,9 @@ func (g *generator) emit(ctx context.Context, sink Sink, c *chunk) error {
 	return nil
 }
 
-// customersPerChunk is how many customers one chunk holds.
-const customersPerChunk = 1000
-
-// run generates the customers in chunks on one goroutine while this one
-// feeds the previous chunk to the sink: generation and inserting overlap.
+// run generates the customers, then their invoices, in chunks on one
+// goroutine while this one feeds the previous chunk to the sink:
+// generating and inserting overlap.
 func (g *generator) run(ctx context.Context, sink Sink) error {
 	gctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -251,23 +255,39 @@ func (g *generator) run(ctx context.Context, sink Sink) error {
 	free <- new(chunk)
 	free <- new(chunk)
 	full := make(chan *chunk, 1)
-	go func() {
-		defer close(full)
-		for lo := 0; lo < g.o.Customers; lo += customersPerChunk {
-			var c *chunk
-			select {
-			case c = <-free:
-			case <-gctx.Done():
-				return
-			}
-			c.reset()
-			for i := lo; i < min(lo+customersPerChunk, g.o.Customers); i++ {
-				g.genCustomer(c, i)
-			}
+	// swap hands a filled chunk over and takes an empty one; nil: stop.
+	swap := func(c *chunk) *chunk {
+		if c != nil {
 			select {
 			case full <- c:
 			case <-gctx.Done():
-				return
+				return nil
+			}
+		}
+		select {
+		case c = <-free:
+			c.reset()
+			return c
+		case <-gctx.Done():
+			return nil
+		}
+	}
+	go func() {
+		defer close(full)
+		c := swap(nil)
+		for i := 0; c != nil && i < g.o.Customers; i++ {
+			g.genCustomer(c, i)
+			if c.vals >= chunkValues {
+				c = swap(c)
+			}
+		}
+		if c != nil && g.want[tInvoices] {
+			c = g.genInvoices(c, swap)
+		}
+		if c != nil {
+			select {
+			case full <- c:
+			case <-gctx.Done():
 			}
 		}
 	}()
@@ -291,6 +311,7 @@ const (
 	numIntervals
 )
 
+// planDef is a plan of a subscription product in one currency.
 type planDef struct {
 	id      int64
 	product int
@@ -310,6 +331,7 @@ func (p *planDef) periodStart(anchor int64, k int) int64 {
 	return addMonths(anchor, k*p.months)
 }
 
+// skuRow is a SKU of the merchandise product in one currency.
 type skuRow struct {
 	id    int64
 	name  string
@@ -318,25 +340,23 @@ type skuRow struct {
 
 // custState is what the generator knows about the customer being generated.
 type custState struct {
-	idx        int
-	id         int64
-	created    int64
-	updated    int64
-	country    *countryDef
-	city       *cityDef
-	cur        int
-	rate       int64 // tax in basis points
-	first      nameDef
-	last       nameDef
-	email      string
-	method     string // collection method of the customer's subscriptions
-	pay        payMethod
-	hasPrint   bool
-	balance    int64 // unapplied credit
-	creditAt   int64 // when the credit was granted; 0: none
-	creditUses int
+	idx      int
+	id       int64
+	created  int64
+	updated  int64
+	country  *countryDef
+	city     *cityDef
+	cur      int
+	rate     int64 // tax in basis points
+	first    nameDef
+	last     nameDef
+	email    string
+	method   string // collection method of the customer's subscriptions
+	hasPrint bool
+	balance  int64 // credit left unapplied at the end
 }
 
+// subState is a generated subscription: its row's values and what billing it needs.
 type subState struct {
 	id                int64
 	plan              *planDef
@@ -353,8 +373,11 @@ type subState struct {
 	nonpay            bool // ended for non-payment
 	n                 int  // billed periods
 	updated           int64
+	k                 int   // the next period to bill
+	nextAt            int64 // its start
 }
 
+// orderState is a generated order, kept until its invoice is made.
 type orderState struct {
 	id          int64
 	status      string
@@ -371,6 +394,7 @@ type orderState struct {
 	fulfilledAt int64
 }
 
+// line is an invoice line (or an order item, which becomes one).
 type line struct {
 	planID, productID int64 // 0: NULL
 	desc              string
@@ -380,6 +404,7 @@ type line struct {
 	ps, pe            int64 // 0: NULL
 }
 
+// invoice is the invoice being made; its row is added once it is settled.
 type invoice struct {
 	id                      int64
 	subID, orderID          int64
@@ -393,6 +418,7 @@ type invoice struct {
 	created, updated        int64
 }
 
+// generator holds the state of one Generate call.
 type generator struct {
 	o              Options
 	site           any
@@ -418,6 +444,8 @@ type generator struct {
 	rc, rm, rx, rf         *rand.Rand
 
 	cs     custState
+	bills  []billState // customers to bill in the second phase
+	b      *billState  // the customer being billed
 	subs   []subState
 	orders []orderState
 	inv    invoice
@@ -430,10 +458,16 @@ func newGenerator(o Options) (*generator, error) {
 	if o.Months < 1 {
 		return nil, errors.New("billing: Months must be >= 1")
 	}
+	if o.Months > 1200 {
+		return nil, errors.New("billing: Months must be <= 1200")
+	}
 	until := o.Until.Unix()
+	if o.Until.IsZero() || until < 0 {
+		return nil, errors.New("billing: Until must be set, after 1970")
+	}
 	start := addMonths(until, -o.Months)
-	if o.Until.IsZero() || start < 0 {
-		return nil, errors.New("billing: Until must be set, and the window must start after 1970")
+	if start < 0 {
+		return nil, errors.New("billing: the window must start after 1970")
 	}
 	want, err := wanted(o.Entities)
 	if err != nil {
@@ -676,7 +710,7 @@ func (g *generator) genCustomer(c *chunk, i int) {
 	}
 	g.genExtras(c)
 	if g.want[tInvoices] {
-		g.genBilling(c)
+		g.prepBilling(c)
 	}
 	c.add(tCustomers, cs.id, g.site, cs.email, cs.first.display, cs.last.display, company, phone, lang,
 		currencies[cs.cur], cs.balance, b2i(cs.method == "charge_automatically"), b2i(taxable),
@@ -723,9 +757,9 @@ func (g *generator) genSubscription(c *chunk, first bool) {
 	}
 	iv := ivMonth
 	if st != "trialing" {
-		if x := r.IntN(100); x < 25 {
+		if x := r.IntN(100); x < 30 {
 			iv = ivYear
-		} else if x < 29 && g.plans[prod][cs.cur][ivWeek] != nil {
+		} else if x < 33 && g.plans[prod][cs.cur][ivWeek] != nil {
 			iv = ivWeek
 		}
 	}
@@ -1075,52 +1109,188 @@ const (
 	outOpenPending
 )
 
-// genBilling makes the customer's invoices with their lines, payments,
-// refunds, credit notes and balance transactions.
-func (g *generator) genBilling(c *chunk) {
+// billState is what the second phase needs to bill one customer: its
+// subscriptions and paid orders, how it pays, the credit it will apply and
+// where its stream of random numbers stands.
+type billState struct {
+	id        int64
+	cur       int
+	rate      int64
+	pay       payMethod
+	rng       rand.PCG
+	subs      []subState
+	orders    []orderState // paid orders, by creation time
+	nextOrder int
+	debits    [2]debit
+	next      int64 // when its next invoice is due; math.MaxInt64 when none
+}
+
+// debit is credit balance applied to the invoice of a subscription's k-th period.
+type debit struct {
+	sub, k int
+	amount int64
+}
+
+// prepBilling decides how the current customer pays and what credit it
+// receives, and keeps what the second phase needs to bill it. The credit's
+// use is decided here, because the customer's row (its balance) is
+// inserted long before its invoices.
+func (g *generator) prepBilling(c *chunk) {
 	r, cs := g.rf, &g.cs
+	b := billState{id: cs.id, cur: cs.cur, rate: cs.rate}
 	if cs.method == "send_invoice" {
 		switch x := r.IntN(100); {
 		case x < 30:
-			cs.pay = methodCheck
+			b.pay = methodCheck
 		case x < 55:
-			cs.pay = methodWire
+			b.pay = methodWire
 		case x < 75:
-			cs.pay = methodTransfer
+			b.pay = methodTransfer
 		case x < 90:
-			cs.pay = methodCard
+			b.pay = methodCard
 		case x < 95:
-			cs.pay = methodCash
+			b.pay = methodCash
 		default:
-			cs.pay = methodExternal
+			b.pay = methodExternal
 		}
 	} else {
 		switch x := r.IntN(100); {
 		case x < 80:
-			cs.pay = methodCard
+			b.pay = methodCard
 		case x < 88:
-			cs.pay = methodCardBT
+			b.pay = methodCardBT
 		case x < 94:
-			cs.pay = methodTransfer
+			b.pay = methodTransfer
 		default:
-			cs.pay = methodExternal
+			b.pay = methodExternal
 		}
 	}
 	if chance(r, 5) && g.want[tBalanceTransactions] {
-		cs.creditAt = between(r, cs.created, g.until)
-		cs.balance = int64(5+r.IntN(46)) * 100
-		c.add(tBalanceTransactions, g.nextID(tBalanceTransactions), g.site, cs.id, nil, "credit", cs.balance,
-			currencies[cs.cur], balanceCredits[r.IntN(len(balanceCredits))], formatTS(cs.creditAt), formatTS(cs.creditAt))
-		cs.updated = max(cs.updated, cs.creditAt)
+		at := between(r, cs.created, g.until)
+		credit := int64(5+r.IntN(46)) * 100
+		c.add(tBalanceTransactions, g.nextID(tBalanceTransactions), g.site, cs.id, nil, "credit", credit,
+			currencies[cs.cur], balanceCredits[r.IntN(len(balanceCredits))], formatTS(at), formatTS(at))
+		cs.updated = max(cs.updated, at)
+		// Applied to the next two invoices that are sure to be settled
+		// normally: not a subscription's last one, nor one of an unpaid
+		// subscription's last two. A quarter of the charge at most, so it
+		// never exceeds the invoice's total whatever its discount.
+		type candidate struct {
+			at     int64
+			sub, k int
+		}
+		var cands [4]candidate
+		n := 0
+		for si := range g.subs {
+			sub := &g.subs[si]
+			found := 0
+			for k := 0; k < sub.n-1 && found < 2; k++ {
+				if sub.status == "unpaid" && k == sub.n-2 {
+					continue
+				}
+				if t := sub.plan.periodStart(sub.anchor, k); t >= at {
+					cands[n] = candidate{t, si, k}
+					n++
+					found++
+				}
+			}
+		}
+		for i := 1; i < n; i++ {
+			for j := i; j > 0 && cands[j].at < cands[j-1].at; j-- {
+				cands[j], cands[j-1] = cands[j-1], cands[j]
+			}
+		}
+		for j := 0; j < min(n, 2) && credit > 0; j++ {
+			sub := &g.subs[cands[j].sub]
+			amount := min(credit, sub.qty*sub.plan.amount/4)
+			b.debits[j] = debit{sub: cands[j].sub, k: cands[j].k, amount: amount}
+			credit -= amount
+			cs.updated = max(cs.updated, cands[j].at)
+		}
+		cs.balance = credit
 	}
-	for k := range g.subs {
-		g.genSubInvoices(c, &g.subs[k])
+	b.rng = g.pcgF
+	b.subs = append([]subState(nil), g.subs...)
+	for k := range b.subs {
+		b.subs[k].nextAt = b.subs[k].plan.periodStart(b.subs[k].anchor, 0)
 	}
-	for k := range g.orders {
-		if g.orders[k].paidAt != 0 {
-			g.genOrderInvoice(c, &g.orders[k])
+	for _, o := range g.orders {
+		if o.paidAt != 0 {
+			b.orders = append(b.orders, o)
 		}
 	}
+	b.next = b.nextEvent()
+	g.bills = append(g.bills, b)
+}
+
+// nextEvent returns when the customer's next invoice is due.
+func (b *billState) nextEvent() int64 {
+	next := int64(math.MaxInt64)
+	for k := range b.subs {
+		if s := &b.subs[k]; s.k < s.n {
+			next = min(next, s.nextAt)
+		}
+	}
+	if b.nextOrder < len(b.orders) {
+		next = min(next, b.orders[b.nextOrder].created)
+	}
+	return next
+}
+
+// chunkValues is how many values a chunk collects before it is inserted.
+const chunkValues = 500_000
+
+// genInvoices is the second phase: it bills every customer week by week,
+// so that invoices and what hangs off them are inserted nearly in time
+// order (cheap appends to the time indexes, ids that grow with time). swap
+// hands over a filled chunk and returns an empty one, or nil to stop.
+func (g *generator) genInvoices(c *chunk, swap func(*chunk) *chunk) *chunk {
+	for t := g.start + 7*day; ; t += 7 * day {
+		end := min(t, g.until+1)
+		for i := range g.bills {
+			b := &g.bills[i]
+			if b.next >= end {
+				continue
+			}
+			g.bill(c, b, end)
+			if c.vals >= chunkValues {
+				if c = swap(c); c == nil {
+					return nil
+				}
+			}
+		}
+		if end > g.until {
+			return c
+		}
+	}
+}
+
+// bill makes a customer's invoices due before end, in time order.
+func (g *generator) bill(c *chunk, b *billState, end int64) {
+	g.b = b
+	g.pcgF = b.rng
+	for {
+		at, si := int64(math.MaxInt64), -1
+		for k := range b.subs {
+			if s := &b.subs[k]; s.k < s.n && s.nextAt < at {
+				at, si = s.nextAt, k
+			}
+		}
+		if b.nextOrder < len(b.orders) && b.orders[b.nextOrder].created < at {
+			at, si = b.orders[b.nextOrder].created, -1
+		}
+		if at >= end {
+			b.next = at
+			break
+		}
+		if si < 0 {
+			g.genOrderInvoice(c, &b.orders[b.nextOrder])
+			b.nextOrder++
+		} else {
+			g.genSubInvoice(c, si)
+		}
+	}
+	b.rng = g.pcgF
 }
 
 var oneTimeCharges = []struct {
@@ -1128,70 +1298,78 @@ var oneTimeCharges = []struct {
 	amount int64
 }{{"Setup fee", 500}, {"Print delivery surcharge", 300}, {"Gift wrapping", 450}, {"Archive access, one-off", 1500}}
 
-// genSubInvoices makes one invoice per billed period of a subscription.
-func (g *generator) genSubInvoices(c *chunk, s *subState) {
-	r, cs := g.rf, &g.cs
+// genSubInvoice makes the invoice of subscription si's next billing period.
+func (g *generator) genSubInvoice(c *chunk, si int) {
+	r, b := g.rf, g.b
+	s := &b.subs[si]
 	plan := s.plan
 	pid := g.productIDs[plan.product]
-	for k := range s.n {
-		ps, pe := plan.periodStart(s.anchor, k), plan.periodStart(s.anchor, k+1)
-		last := k == s.n-1
-		inv := g.newInvoice(s.id, 0, s.method, ps)
-		inv.ps, inv.pe = ps, pe
+	k := s.k
+	ps, pe := s.nextAt, plan.periodStart(s.anchor, k+1)
+	s.k, s.nextAt = k+1, pe
+	last := k == s.n-1
+	inv := g.newInvoice(s.id, 0, s.method, ps)
+	inv.ps, inv.pe = ps, pe
+	for _, d := range b.debits {
+		if d.amount > 0 && d.sub == si && d.k == k {
+			inv.bal = d.amount
+		}
+	}
 
-		amount := s.qty * plan.amount
-		var disc int64
-		if chance(r, 8) {
-			disc = amount * [...]int64{10, 20, 25, 50}[r.IntN(4)] / 100
-		}
-		inv.lines = append(inv.lines, line{planID: plan.id, productID: pid, desc: plan.name, kind: "subscription",
-			qty: s.qty, unit: plan.amount, amount: amount, discount: disc, tax: taxOf(amount-disc, cs.rate), ps: ps, pe: pe})
-		if k > 0 && chance(r, 4) {
-			prev := plan.periodStart(s.anchor, k-1)
-			from := prev + (ps-prev)*int64(30+r.IntN(60))/100
-			a := -(plan.amount * (ps - from) / (ps - prev))
-			inv.lines = append(inv.lines, line{planID: plan.id, productID: pid, desc: "Unused time on " + plan.name + " after " + formatDay(from),
-				kind: "proration", qty: 1, unit: a, amount: a, tax: taxOf(a, cs.rate), ps: from, pe: ps})
-		}
-		if chance(r, 3) {
-			ot := oneTimeCharges[r.IntN(len(oneTimeCharges))]
-			inv.lines = append(inv.lines, line{desc: ot.desc, kind: "one_time", qty: 1, unit: ot.amount, amount: ot.amount,
-				tax: taxOf(ot.amount, cs.rate), ps: ps, pe: ps})
-		}
+	amount := s.qty * plan.amount
+	var disc int64
+	if chance(r, 8) {
+		disc = amount * [...]int64{10, 20, 25, 50}[r.IntN(4)] / 100
+	}
+	inv.lines = append(inv.lines, line{planID: plan.id, productID: pid, desc: plan.name, kind: "subscription",
+		qty: s.qty, unit: plan.amount, amount: amount, discount: disc, tax: taxOf(amount-disc, b.rate), ps: ps, pe: pe})
+	if k > 0 && disc == 0 && chance(r, 4) {
+		// Credit for the unused rest of the previous period (a plan or
+		// quantity change); less than this period's charge.
+		prev := plan.periodStart(s.anchor, k-1)
+		from := prev + (ps-prev)*int64(30+r.IntN(60))/100
+		a := -(plan.amount * (ps - from) / (ps - prev))
+		inv.lines = append(inv.lines, line{planID: plan.id, productID: pid, desc: "Unused time on " + plan.name + " after " + formatDay(from),
+			kind: "proration", qty: 1, unit: a, amount: a, tax: taxOf(a, b.rate), ps: from, pe: ps})
+	}
+	if chance(r, 3) {
+		ot := oneTimeCharges[r.IntN(len(oneTimeCharges))]
+		inv.lines = append(inv.lines, line{desc: ot.desc, kind: "one_time", qty: 1, unit: ot.amount, amount: ot.amount,
+			tax: taxOf(ot.amount, b.rate), ps: ps, pe: ps})
+	}
 
-		out := outPaid
-		switch {
-		case k == 0 && s.status == "incomplete":
-			out = outOpenFailed
-		case k == 0 && s.status == "incomplete_expired":
-			out = outVoidExpired
-		case last && s.status == "past_due":
-			out = outPastDue
-		case s.status == "unpaid" && (last || (k == s.n-2 && chance(r, 40))):
-			out = outUncollectible
-		case last && s.nonpay:
-			out = outUncollectible
-			if chance(r, 30) {
-				out = outVoid
-			}
-		case last && s.status == "active" && s.method == "charge_automatically" && g.until-ps < 36*hour && chance(r, 35):
-			out = outDraft
-		case last && s.status == "active" && g.until-ps < 4*day && chance(r, 15):
-			out = outOpenPending
-		case chance(r, 1) && chance(r, 60):
+	out := outPaid
+	switch {
+	case k == 0 && s.status == "incomplete":
+		out = outOpenFailed
+	case k == 0 && s.status == "incomplete_expired":
+		out = outVoidExpired
+	case last && s.status == "past_due":
+		out = outPastDue
+	case s.status == "unpaid" && (last || (k == s.n-2 && chance(r, 40))):
+		out = outUncollectible
+	case last && s.nonpay:
+		out = outUncollectible
+		if chance(r, 30) {
 			out = outVoid
 		}
-		var endAt int64 // when a failed subscription gave up on this invoice
-		switch {
-		case s.nonpay && last:
-			endAt = s.endedAt
-		case out == outVoidExpired:
-			endAt = s.endedAt
-		case out == outUncollectible:
-			endAt = g.clamp(ps + 21*day)
-		}
-		g.settle(c, inv, out, endAt)
+	case last && s.status == "active" && s.method == "charge_automatically" && g.until-ps < 36*hour && chance(r, 35):
+		out = outDraft
+	case last && s.status == "active" && g.until-ps < 4*day && chance(r, 15):
+		out = outOpenPending
+	case inv.bal == 0 && chance(r, 1) && chance(r, 60):
+		out = outVoid
 	}
+	var endAt int64 // when a failed subscription gave up on this invoice
+	switch {
+	case s.nonpay && last:
+		endAt = s.endedAt
+	case out == outVoidExpired:
+		endAt = s.endedAt
+	case out == outUncollectible:
+		endAt = g.clamp(ps + 21*day)
+	}
+	g.settle(c, inv, out, endAt)
 }
 
 // newInvoice starts the scratch invoice.
@@ -1206,7 +1384,7 @@ func (g *generator) newInvoice(subID, orderID int64, method string, created int6
 // settle decides how an invoice ended up (status, payments, refunds,
 // credit notes, balance applied) and adds its rows.
 func (g *generator) settle(c *chunk, inv *invoice, out int, endAt int64) {
-	r, cs := g.rf, &g.cs
+	r, b := g.rf, g.b
 	for _, l := range inv.lines {
 		inv.subtotal += l.amount
 		inv.discount += l.discount
@@ -1222,13 +1400,9 @@ func (g *generator) settle(c *chunk, inv *invoice, out int, endAt int64) {
 	first := g.clamp(inv.created + 5 + r.Int64N(55)) // first charge attempt
 	switch out {
 	case outPaid:
-		if cs.balance > 0 && cs.creditAt != 0 && inv.created >= cs.creditAt && cs.creditUses < 2 {
-			inv.bal = min(cs.balance, inv.total)
-			cs.balance -= inv.bal
-			cs.creditUses++
-			cs.updated = max(cs.updated, inv.created)
-			c.add(tBalanceTransactions, g.nextID(tBalanceTransactions), g.site, cs.id, inv.id, "debit", inv.bal,
-				currencies[cs.cur], "Applied to invoice "+invoiceNumber(inv.id), formatTS(inv.created), formatTS(inv.created))
+		if inv.bal > 0 {
+			c.add(tBalanceTransactions, g.nextID(tBalanceTransactions), g.site, b.id, inv.id, "debit", inv.bal,
+				currencies[b.cur], "Applied to invoice "+invoiceNumber(inv.id), formatTS(inv.created), formatTS(inv.created))
 		}
 		g.collect(c, inv, first)
 	case outOpenFailed:
@@ -1269,15 +1443,15 @@ func (g *generator) settle(c *chunk, inv *invoice, out int, endAt int64) {
 	if (inv.status == "paid" || inv.status == "open" || inv.status == "past_due") && inv.total > 0 && chance(r, 2) {
 		g.creditNote(c, inv)
 	}
-	c.add(tInvoices, inv.id, g.site, cs.id, nullID(inv.subID), nullID(inv.orderID), invoiceNumber(inv.id), inv.status,
-		inv.method, currencies[cs.cur], inv.subtotal, inv.discount, inv.tax, inv.total, inv.paid, inv.due, inv.bal,
+	c.add(tInvoices, inv.id, g.site, b.id, nullID(inv.subID), nullID(inv.orderID), invoiceNumber(inv.id), inv.status,
+		inv.method, currencies[b.cur], inv.subtotal, inv.discount, inv.tax, inv.total, inv.paid, inv.due, inv.bal,
 		nullTS(inv.ps), nullTS(inv.pe), nullTS(inv.dueAt), nullTS(inv.paidAt), nullTS(inv.voidedAt), nullTS(inv.uncollAt),
 		formatTS(inv.created), formatTS(inv.updated))
 	if g.want[tInvoiceLines] {
-		created, updated := formatTS(inv.created), formatTS(inv.created)
+		created := formatTS(inv.created)
 		for _, l := range inv.lines {
 			c.add(tInvoiceLines, g.nextID(tInvoiceLines), g.site, inv.id, nullID(l.planID), nullID(l.productID), l.desc,
-				l.kind, l.qty, l.unit, l.amount, l.discount, l.tax, nullTS(l.ps), nullTS(l.pe), created, updated)
+				l.kind, l.qty, l.unit, l.amount, l.discount, l.tax, nullTS(l.ps), nullTS(l.pe), created, created)
 		}
 	}
 }
@@ -1285,13 +1459,13 @@ func (g *generator) settle(c *chunk, inv *invoice, out int, endAt int64) {
 // collect pays an invoice the way the customer pays, or leaves it open or
 // past due when the payment is still to come at the end of the data set.
 func (g *generator) collect(c *chunk, inv *invoice, at int64) {
-	r, cs := g.rf, &g.cs
+	r, b := g.rf, g.b
 	due := inv.total - inv.bal
 	if due <= 0 {
 		inv.status, inv.paidAt, inv.updated = "paid", inv.created, inv.created
 		return
 	}
-	pm := cs.pay
+	pm := b.pay
 	if inv.method == "send_invoice" {
 		delay := hour + r.Int64N(27*day)
 		if chance(r, 8) {
@@ -1368,7 +1542,7 @@ func (g *generator) succeeded(c *chunk, inv *invoice, amount, created, paidAt in
 	case x < 18:
 		status, updated = "canceled", g.clamp(at+hour+r.Int64N(2*day))
 	}
-	g.refund(c, id, inv.id, a, g.cs.pay.typ, status, refundReasons[r.IntN(len(refundReasons))], at, updated)
+	g.refund(c, id, inv.id, a, g.b.pay.typ, status, refundReasons[r.IntN(len(refundReasons))], at, updated)
 }
 
 // failures records n failed attempts to charge an invoice, days apart, the
@@ -1391,13 +1565,13 @@ func (g *generator) payment(c *chunk, inv *invoice, amount int64, status, failur
 	if !g.want[tPayments] {
 		return 0
 	}
-	cs := &g.cs
-	pm := cs.pay
+	b := g.b
+	pm := b.pay
 	if inv.orderID != 0 && pm.category != "Card" {
 		pm = methodCard // goods are paid at checkout
 	}
 	id := g.nextID(tPayments)
-	c.add(tPayments, id, g.site, cs.id, inv.id, amount, currencies[cs.cur], status, pm.typ, pm.category,
+	c.add(tPayments, id, g.site, b.id, inv.id, amount, currencies[b.cur], status, pm.typ, pm.category,
 		pm.destination, failure, formatTS(created), formatTS(updated))
 	return id
 }
@@ -1406,7 +1580,7 @@ func (g *generator) refund(c *chunk, paymentID, invoiceID, amount int64, typ, st
 	if paymentID == 0 || !g.want[tRefunds] {
 		return
 	}
-	c.add(tRefunds, g.nextID(tRefunds), g.site, paymentID, g.cs.id, invoiceID, amount, currencies[g.cs.cur], status, typ,
+	c.add(tRefunds, g.nextID(tRefunds), g.site, paymentID, g.b.id, invoiceID, amount, currencies[g.b.cur], status, typ,
 		reason, formatTS(created), formatTS(updated))
 }
 
@@ -1443,8 +1617,8 @@ func (g *generator) creditNote(c *chunk, inv *invoice) {
 
 func (g *generator) addCreditNote(c *chunk, invoiceID int64, typ, status, reason string, amount, at int64) {
 	id := g.nextID(tCreditNotes)
-	c.add(tCreditNotes, id, g.site, g.cs.id, invoiceID, "CN-"+strconv.FormatInt(id+100000, 10), typ, status, reason,
-		currencies[g.cs.cur], amount, formatTS(at), formatTS(at))
+	c.add(tCreditNotes, id, g.site, g.b.id, invoiceID, "CN-"+strconv.FormatInt(id+100000, 10), typ, status, reason,
+		currencies[g.b.cur], amount, formatTS(at), formatTS(at))
 }
 
 // genOrderInvoice bills a paid order: one order line per item and the
@@ -1456,13 +1630,8 @@ func (g *generator) genOrderInvoice(c *chunk, o *orderState) {
 		inv.lines = append(inv.lines, line{desc: "Shipping", kind: "one_time", qty: 1, unit: o.shipping, amount: o.shipping,
 			ps: o.created, pe: o.created})
 	}
-	for k := range inv.lines {
-		if inv.lines[k].kind == "order" {
-			inv.lines[k].ps, inv.lines[k].pe = 0, 0
-		}
-	}
 	r := g.rf
-	// settle with a fixed outcome: paid at the order's payment time.
+	// Paid at checkout: the order's payment time.
 	for _, l := range inv.lines {
 		inv.subtotal += l.amount
 		inv.discount += l.discount
@@ -1481,8 +1650,8 @@ func (g *generator) genOrderInvoice(c *chunk, o *orderState) {
 		}
 		inv.updated = at
 	}
-	c.add(tInvoices, inv.id, g.site, g.cs.id, nil, o.id, invoiceNumber(inv.id), inv.status,
-		inv.method, currencies[g.cs.cur], inv.subtotal, inv.discount, inv.tax, inv.total, inv.paid, inv.due, inv.bal,
+	c.add(tInvoices, inv.id, g.site, g.b.id, nil, o.id, invoiceNumber(inv.id), inv.status,
+		inv.method, currencies[g.b.cur], inv.subtotal, inv.discount, inv.tax, inv.total, inv.paid, inv.due, inv.bal,
 		nil, nil, nullTS(inv.dueAt), nullTS(inv.paidAt), nil, nil, formatTS(inv.created), formatTS(inv.updated))
 	if g.want[tInvoiceLines] {
 		created := formatTS(inv.created)

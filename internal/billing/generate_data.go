@@ -191,7 +191,7 @@ var subStatuses = []struct {
 	name   string
 	weight int
 }{
-	{"active", 55}, {"canceled", 21}, {"trialing", 5}, {"past_due", 5},
+	{"active", 51}, {"canceled", 25}, {"trialing", 5}, {"past_due", 5},
 	{"unpaid", 4}, {"incomplete", 2}, {"incomplete_expired", 3}, {"deleted", 3},
 }
 
