@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"strings"
@@ -174,6 +175,11 @@ func (m *Main) seed(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	catalogue, err := billing.GenerateCatalogue(ctx, db.Loader(), opts)
+	if err != nil {
+		return err
+	}
+	maps.Copy(stats, catalogue)
 	var total int64
 	for _, n := range stats {
 		total += n
@@ -292,6 +298,10 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 		db.Close()
 		return err
 	}
+	if _, err := billing.GenerateCatalogue(ctx, db.Loader(), opts); err != nil {
+		db.Close()
+		return err
+	}
 	db.Close()
 
 	until := opts.Until
@@ -317,6 +327,10 @@ It answers at once with the export's uuid. Then download the CSV (once):
 List export types, their filters and columns, and your exports:
 
   curl -s '%[6]s?site_id=%[3]d' -H 'Authorization: Bearer %[4]s'
+
+Or in Chargebee's dialect (docs/v2.md), then GET the export until it has a download_url:
+
+  curl -s -u '%[4]s:' http://%[1]s/api/v2/exports/customers -d 'customer[auto_collection][is]=on'
 
 E-mails (with one-time download links) are written to %[2]s/mail.
 `, addr, f.Data, acc.SiteIDs[0], acc.APIKey, from.Format(time.DateOnly), base, until.Format(time.DateOnly))

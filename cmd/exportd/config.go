@@ -14,6 +14,7 @@ import (
 
 	"github.com/exportd/exportd/internal/export"
 	"github.com/exportd/exportd/internal/notify"
+	"github.com/exportd/exportd/internal/store/postgres"
 	"github.com/exportd/exportd/internal/store/sqlite"
 )
 
@@ -28,7 +29,7 @@ type storeFlags struct {
 
 func (s *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.Data, "data", "./exportd-data", "data directory (embedded database, files, e-mails)")
-	fs.StringVar(&s.DB, "db", "", "database: empty for SQLite under the data directory, or a file path")
+	fs.StringVar(&s.DB, "db", "", "database: empty for SQLite under the data directory, a file path, or postgres://user:pass@host:5432/db for PostgreSQL")
 	fs.StringVar(&s.Blob, "blob", "", "file storage: empty for files under the data directory, a directory, or s3://bucket/prefix (credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)")
 	fs.StringVar(&s.S3Endpoint, "s3-endpoint", "", "URL of an S3-compatible server for --blob s3://, e.g. http://127.0.0.1:7070; empty for AWS_ENDPOINT_URL, else AWS S3")
 }
@@ -70,21 +71,29 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return err
 }
 
-// openStore opens the database and the blob store the flags name.
-func (s *storeFlags) open(ctx context.Context) (*sqlite.DB, blobStore, error) {
-	if strings.HasPrefix(s.DB, "postgres://") || strings.HasPrefix(s.DB, "postgresql://") {
-		return nil, nil, errors.New("--db postgres://... is not available in this build yet: use the embedded SQLite store (leave --db empty)")
-	}
+// openStore opens the database and the blob store the flags name: PostgreSQL
+// for a postgres:// or postgresql:// URL, else SQLite.
+func (s *storeFlags) open(ctx context.Context) (database, blobStore, error) {
 	if err := os.MkdirAll(s.Data, 0o750); err != nil {
 		return nil, nil, fmt.Errorf("data directory: %w", err)
 	}
-	path := strings.TrimPrefix(s.DB, "sqlite://")
-	if path == "" {
-		path = filepath.Join(s.Data, "exportd.db")
-	}
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		return nil, nil, err
+	var db database
+	if postgres.IsURL(s.DB) {
+		pg, err := postgres.Open(ctx, s.DB)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--db: %w", err)
+		}
+		db = postgresDB{pg}
+	} else {
+		path := strings.TrimPrefix(s.DB, "sqlite://")
+		if path == "" {
+			path = filepath.Join(s.Data, "exportd.db")
+		}
+		sq, err := sqlite.Open(ctx, path)
+		if err != nil {
+			return nil, nil, err
+		}
+		db = sqliteDB{sq}
 	}
 	b, err := s.openBlob()
 	if err != nil {

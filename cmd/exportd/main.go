@@ -22,6 +22,10 @@ func main() {
 			os.Exit(2)
 		}
 		fmt.Fprintln(os.Stderr, "exportd:", err)
+		var coded interface{ ExitCode() int }
+		if errors.As(err, &coded) {
+			os.Exit(coded.ExitCode())
+		}
 		os.Exit(1)
 	}
 }
@@ -44,6 +48,7 @@ Commands:
   accounts create   --name N --tier enterprise|standard --email E [--sites K]
   keys create       --account ID --email E
   seed              --site ID [--customers N] [--seed S] [--months M]
+  import            --site ID --entity NAME FILE|-  or  --site ID --dir DIR   (billing records; exit 3: some rejected)
   webhooks add      --account ID --url URL   (also: webhooks list --account ID, webhooks remove --id ID)
   webhooks deliveries --account ID [--state pending,dead] [--channel webhook|email|all]
                     deliveries not yet made or given up, with their attempts and last error
@@ -74,6 +79,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.migrate(ctx, rest)
 	case "seed":
 		return m.seed(ctx, rest)
+	case "import":
+		return m.importCmd(ctx, rest)
 	case "accounts":
 		if s, r := sub(); s == "create" {
 			return m.accountsCreate(ctx, r)

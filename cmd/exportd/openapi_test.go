@@ -18,6 +18,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/exportd/exportd/internal/httpapi"
+	"github.com/exportd/exportd/internal/store/pgtest"
 )
 
 // The OpenAPI document checks every exchange the end-to-end tests make.
@@ -90,7 +91,7 @@ func validateExchange(t *testing.T, req *http.Request, reqBody []byte, resp *htt
 // TestMain checks, after a full run of the package, that the end-to-end
 // tests exercised every operation of the document.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := pgtest.Main(m) // runs the tests, then stops the PostgreSQL of postgres_test.go
 	if f := flag.Lookup("test.run"); code == 0 && (f == nil || f.Value.String() == "") && !testing.Short() {
 		if _, err := openAPIRouter(); err == nil {
 			loader := openapi3.NewLoader()

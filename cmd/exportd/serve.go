@@ -121,7 +121,7 @@ func (m *Main) run(ctx context.Context, f serveFlags, ready func(addr string)) e
 	if ln != nil {
 		var limiter ratelimit.Limiter
 		if f.RateLimit > 0 {
-			limiter = ratelimit.NewMemory(f.RateLimit, time.Minute)
+			limiter = db.Limiter(f.RateLimit, time.Minute)
 		}
 		api := &httpapi.Server{
 			Svc: svc, Limiter: limiter, Log: log,

@@ -27,3 +27,7 @@ var countries = func() map[string]bool {
 // isCountry reports whether code is an officially assigned ISO 3166-1
 // alpha-2 code, in upper case.
 func isCountry(code string) bool { return countries[code] }
+
+// IsCountry reports whether code is an officially assigned ISO 3166-1
+// alpha-2 code, in upper case.
+func IsCountry(code string) bool { return countries[code] }

@@ -63,6 +63,7 @@ func (s *Server) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /openapi.json", serveOpenAPI)
 	s.routesV1(mux)
+	s.routesV2(mux)
 	for pattern, h := range s.Extra {
 		mux.Handle(pattern, h)
 	}

@@ -211,6 +211,9 @@ func (s *Server) v1Serve(w http.ResponseWriter, r *http.Request, e export.Export
 		renderV1With(w, r, s.Log, export.StateError(e), &res)
 		return nil
 	}
+	if e.Dialect == export.DialectV2 {
+		return s.v2Stream(w, r, e) // a v2 file can be fetched until it expires, not once
+	}
 	if r.Method == http.MethodHead {
 		// A HEAD describes the file without handing it over.
 		if err := export.StateError(e); err != nil {

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/exportd/exportd/internal/catalog"
@@ -33,7 +34,8 @@ type Worker struct {
 	Poll time.Duration
 	// Lease is how long a claimed job stays ours without a heartbeat.
 	Lease time.Duration
-	// Heartbeat is how often progress is recorded while writing.
+	// Heartbeat is how often the lease is renewed, with the rows written so
+	// far, while an export runs (whether rows come or not).
 	Heartbeat time.Duration
 	Log       *slog.Logger
 	// Observe, when set, is told of every finished export (for metrics).
@@ -181,14 +183,36 @@ func backoff(attempt int) time.Duration {
 	return min(d, 5*time.Minute)
 }
 
-// produce writes the export's file and commits it.
-func (w *Worker) produce(ctx context.Context, j export.Job, log *slog.Logger) (export.Result, error) {
+// produce writes the export's file and commits it, keeping the job's lease
+// all along.
+func (w *Worker) produce(ctx context.Context, j export.Job, log *slog.Logger) (_ export.Result, err error) {
 	e := j.Export
-	typ, ok := catalog.Lookup(e.Object)
+	typ, ok := catalog.LookupStored(e.Object)
 	if !ok {
 		return export.Result{}, permanentError{fmt.Errorf("unknown export type %q", e.Object)}
 	}
-	key := fmt.Sprintf("exports/%s/%d-%s.%s", e.UUID, j.Attempt, export.NewUUID()[:8], e.Format)
+	ctx, lost := context.WithCancelCause(ctx)
+	p := &progress{w: w, j: j, ctx: ctx, lost: lost}
+	p.last.Store(time.Now().UnixNano())
+	stopBeat := p.beat()
+	defer func() {
+		stopBeat()
+		if err != nil && ctx.Err() != nil {
+			err = context.Cause(ctx) // why the export was stopped: canceled, taken over, the database
+		}
+		lost(nil)
+	}()
+	// Each attempt writes under a key of its own, named by its number, so
+	// that this attempt knows the keys of the earlier ones: a worker that
+	// died may have left a file there, committed or half uploaded, and no
+	// one else will remove it. A worker that lost its lease but lives
+	// removes its own file when its completion is refused.
+	key := fmt.Sprintf("exports/%s/%d.%s", e.UUID, j.Attempt, e.Format)
+	for a := 1; a < j.Attempt; a++ {
+		if err := w.Blob.Delete(ctx, fmt.Sprintf("exports/%s/%d.%s", e.UUID, a, e.Format)); err != nil {
+			log.Warn("remove the file of an earlier attempt", "err", err)
+		}
+	}
 	bw, err := w.Blob.Create(ctx, key)
 	if err != nil {
 		return export.Result{}, err
@@ -208,7 +232,6 @@ func (w *Worker) produce(ctx context.Context, j export.Job, log *slog.Logger) (e
 	defer snap.Close()
 
 	out := &counter{w: bw, h: sha256.New()}
-	p := &progress{w: w, j: j, ctx: ctx, last: time.Now()}
 	q := export.Query{Object: e.Object, SiteID: e.SiteID, Params: e.Params}
 	var rows int64
 	if len(typ.Files) == 0 {
@@ -244,7 +267,7 @@ func writeZip(ctx context.Context, snap export.Snapshot, q export.Query, files [
 			return 0, fmt.Errorf("%s: %w", f.Name, err)
 		}
 		total += n
-		p.base += n
+		p.next(n)
 	}
 	return total, z.Close()
 }
@@ -343,14 +366,20 @@ func (c *counter) Write(p []byte) (int, error) {
 }
 
 // progress records rows written and keeps the lease, at most once per
-// heartbeat; it stops the export when it was canceled or taken over.
+// heartbeat: from the row loop while rows come, from beat while none do (a
+// query that sorts or aggregates before its first row, a slow upload). It
+// stops the export when it was canceled or taken over.
 type progress struct {
-	w     *Worker
-	j     export.Job
-	ctx   context.Context
-	last  time.Time
-	base  int64 // rows of earlier files of a ZIP
-	check int
+	w    *Worker
+	j    export.Job
+	ctx  context.Context
+	lost context.CancelCauseFunc // ends ctx, with the reason, when beat finds the job lost
+
+	mu    sync.Mutex // one record at a time; guards base
+	base  int64      // rows of earlier files of a ZIP
+	rows  atomic.Int64
+	last  atomic.Int64 // Unix nanoseconds of the last record
+	check int          // rows seen by add, of the row loop only
 }
 
 func (p *progress) add(rows int64) error {
@@ -358,17 +387,64 @@ func (p *progress) add(rows int64) error {
 	if p.check&1023 != 0 {
 		return nil
 	}
+	p.rows.Store(rows)
 	if err := p.ctx.Err(); err != nil {
 		return err
 	}
-	if time.Since(p.last) < p.w.Heartbeat {
+	if p.idle() < p.w.Heartbeat {
 		return nil
 	}
 	return p.flush(rows)
 }
 
+// next starts the count of the next file of a ZIP, after one of n rows.
+func (p *progress) next(n int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.base += n
+	p.rows.Store(0)
+}
+
+func (p *progress) idle() time.Duration { return time.Since(time.Unix(0, p.last.Load())) }
+
+// beat records progress every heartbeat in which the row loop did not, until
+// the returned function is called.
+func (p *progress) beat() (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(p.w.Heartbeat)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-p.ctx.Done():
+				return
+			case <-tick.C:
+			}
+			if p.idle() < p.w.Heartbeat {
+				continue
+			}
+			if err := p.flush(-1); err != nil {
+				p.lost(err)
+				return
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}
+
+// flush records rows of the current file (-1: as last counted).
 func (p *progress) flush(rows int64) error {
-	p.last = time.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if rows < 0 {
+		rows = p.rows.Load()
+	} else {
+		p.rows.Store(rows)
+	}
+	p.last.Store(time.Now().UnixNano())
 	stop, err := p.w.Store.JobProgress(p.ctx, p.j, p.base+rows, time.Now().UTC(), p.w.Lease)
 	if err != nil {
 		return err

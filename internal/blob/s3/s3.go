@@ -229,15 +229,19 @@ func (s *Store) Open(ctx context.Context, key string) (io.ReadCloser, int64, err
 }
 
 // Delete implements export.Blob; deleting a missing object is not an error.
+// It also aborts an upload still open under the key: what a writer that
+// died left behind. (Keys are never reused: a writer still alive under the
+// key has lost its job, and removes what it wrote when its completion is
+// refused.)
 func (s *Store) Delete(ctx context.Context, key string) error {
 	name, err := s.object(key)
 	if err != nil {
 		return err
 	}
-	if err := s.client.RemoveObject(ctx, s.bucket, name, minio.RemoveObjectOptions{}); err != nil {
-		if notFound(err) {
-			return nil
-		}
+	if err := s.client.RemoveObject(ctx, s.bucket, name, minio.RemoveObjectOptions{}); err != nil && !notFound(err) {
+		return s.wrap(key, err)
+	}
+	if err := s.client.RemoveIncompleteUpload(ctx, s.bucket, name); err != nil && !notFound(err) {
 		return s.wrap(key, err)
 	}
 	return nil

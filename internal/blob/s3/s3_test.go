@@ -174,6 +174,25 @@ func TestSweepTemp(t *testing.T) {
 	if n := len(uploads(t, srv, "")); n != 3 {
 		t.Fatalf("%d uploads, want 3", n)
 	}
+	// Sweep only once a's first part is stored: aborting an upload while a
+	// part is still being written lets versitygw bring the upload back.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var id string
+		for _, u := range uploads(t, srv, "a/exports/") {
+			id = u.UploadID
+		}
+		if id != "" {
+			parts, err := a.core.ListObjectParts(ctx, bucket, "a/exports/x/1-x.csv", id, 0, 10)
+			if err == nil && len(parts.ObjectParts) > 0 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first part was never stored")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 
 	sweep := func(s *Store, age time.Duration, want int) {
 		t.Helper()
