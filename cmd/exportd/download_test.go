@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestDownloadOnce checks that a transfer that breaks off leaves the file
@@ -102,5 +106,57 @@ func TestHeadDoesNotConsume(t *testing.T) {
 	r := e.wait(uuid)
 	if r.status != 200 || int64(len(r.body)) != resp.ContentLength {
 		t.Fatalf("GET after HEAD: %d, %d bytes, HEAD said %d", r.status, len(r.body), resp.ContentLength)
+	}
+}
+
+// TestExpiredNotServed checks that a file past its retention answers 410 at
+// once, before the janitor has swept it.
+func TestExpiredNotServed(t *testing.T) {
+	e := start(t, envOptions{flags: []string{"--retention-v1", "1s"}})
+	uuid := e.request(map[string]any{"object": "customers", "date_from": "2026-01-01", "date_to": "2026-06-30"})
+	if s := e.waitStatus(uuid); s != "completed" {
+		t.Fatalf("status %s", s)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for e.count(`SELECT count(*) FROM exports WHERE uuid = ? AND expires_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now')`, uuid) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the export never passed its expiry")
+		}
+		sleepMs(50)
+	}
+	if r := e.do("GET", e.exportsPath("/"+uuid), e.key, nil); r.status != http.StatusGone || r.errCode(t) != "export_expired" {
+		t.Fatalf("expired export: %d %s", r.status, r.body)
+	}
+}
+
+// TestHostileIDs checks that ids and keys no export could have answer as
+// missing or invalid, never as an error of the store.
+func TestHostileIDs(t *testing.T) {
+	e := start(t, envOptions{})
+	for _, id := range []string{"%00", "%ff", "x", "00000000-0000-4000-8000-00000000000G", strings.Repeat("a", 300)} {
+		if r := e.do("GET", e.exportsPath("/"+id), e.key, nil); r.status != http.StatusNotFound {
+			t.Errorf("GET %q: %d %s", id, r.status, r.body)
+		}
+	}
+	r := e.do("POST", e.exportsPath(""), e.key, map[string]any{"object": "customers", "date_from": "2026-01-01", "date_to": "2026-06-30"},
+		"Idempotency-Key", "a\xffb")
+	if r.status != 422 || r.errCode(t) != "invalid_parameter" {
+		t.Errorf("invalid UTF-8 in the idempotency key: %d %s", r.status, r.body)
+	}
+	r = e.do("POST", e.exportsPath(""), e.key, map[string]any{"object": "payments", "date_from": "2026-01-01", "date_to": "2026-06-30", "destination": "a\u0000b"})
+	if r.status != 422 || r.errCode(t) != "invalid_parameter" {
+		t.Errorf("NUL in a filter: %d %s", r.status, r.body)
+	}
+}
+
+// TestOneServePerDataDir checks that a second serve on the same data
+// directory refuses to start instead of sweeping the first one's files.
+func TestOneServePerDataDir(t *testing.T) {
+	e := start(t, envOptions{customers: 20})
+	var errb bytes.Buffer
+	m := &Main{Stdout: io.Discard, Stderr: &errb}
+	err := m.Run(context.Background(), []string{"serve", "--data", e.data, "--addr", "127.0.0.1:0"})
+	if err == nil || !strings.Contains(err.Error(), "another exportd serve") {
+		t.Fatalf("second serve: %v", err)
 	}
 }

@@ -147,6 +147,7 @@ func TestRequestRules(t *testing.T) {
 		{"type": "subscriptions", "date_from": 1767225600, "date_to": "2026-06-30T23:59:59Z"},
 		{"object": "customers", "export_type": "modified_data", "date_from": "2026-01-01T00:00:00+02:00", "date_to": "2026-06-30T21:00:00Z"},
 		{"object": "invoices", "date_from": "2026-01-01", "date_to": "2026-06-30", "status": "all", "site_id": e.site},
+		{"object": "payments", "date_from": "2026-01-01", "date_to": "2026-07-01"}, // a bare date is midnight for the 6-month rule
 	}
 	for i, b := range accepted {
 		r := e.do("POST", e.exportsPath(""), e.key, b)

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/exportd/exportd/internal/export"
@@ -46,6 +47,12 @@ func (m *Main) run(ctx context.Context, f serveFlags, ready func(addr string)) e
 		return err
 	}
 	defer db.Close()
+	// The data directory's temporary files and e-mails belong to one node.
+	unlock, err := lockData(f.Data)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 
 	secret, err := db.Setting(ctx, "link_secret", func() string {
 		b := make([]byte, 32)
@@ -205,4 +212,18 @@ func janitor(ctx context.Context, svc *export.Service, blobs interface {
 		case <-tick.C:
 		}
 	}
+}
+
+// lockData takes the data directory for this process: a second serve on the
+// same directory would sweep the first one's files in progress.
+func lockData(dir string) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(dir, "serve.lock"), os.O_CREATE|os.O_RDWR, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("lock the data directory: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("another exportd serve is using the data directory %s: give each node its own --data", dir)
+	}
+	return func() { f.Close() }, nil
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/exportd/exportd/internal/catalog"
 )
@@ -101,7 +103,13 @@ func ParseV1(body map[string]any, siteID int64, now time.Time) (catalog.Type, Pa
 			return typ, nil, Errorf(CodeInvalid, "invalid_date_range", "date_to",
 				"Invalid date range: date_to (%s) is before date_from (%s)", fmtTime(to), fmtTime(from))
 		}
-		if from.AddDate(0, MaxRange, 0).Before(to) {
+		// The contract's rule reads a bare date as UTC midnight; the filter
+		// still takes that whole day in.
+		limit := to
+		if isBareDate(fields["date_to"]) {
+			limit = to.Truncate(24 * time.Hour)
+		}
+		if from.AddDate(0, MaxRange, 0).Before(limit) {
 			return typ, nil, Errorf(CodeInvalid, "invalid_date_range", "date_to",
 				"Invalid date range: it spans more than %d months (date_from + %d months must not be before date_to); request a smaller period",
 				MaxRange, MaxRange)
@@ -196,7 +204,7 @@ func filterValue(f catalog.Filter, v any, now time.Time) (string, error) {
 		}
 		s = strings.ToUpper(s)
 	case catalog.Email:
-		if at := strings.IndexByte(s, '@'); at < 1 || at == len(s)-1 || len(s) > 320 {
+		if at := strings.IndexByte(s, '@'); at < 1 || at == len(s)-1 || len(s) > 320 || !PlainText(s) {
 			return "", Errorf(CodeInvalid, "invalid_parameter", f.Name, "%s must be an e-mail address", f.Name)
 		}
 	case catalog.Date:
@@ -215,11 +223,35 @@ func filterValue(f catalog.Filter, v any, now time.Time) (string, error) {
 		}
 		return d.Format(time.DateOnly), nil
 	default:
-		if s == "" || len(s) > 255 {
-			return "", Errorf(CodeInvalid, "invalid_parameter", f.Name, "%s must be between 1 and 255 characters", f.Name)
+		if s == "" || len(s) > 255 || !PlainText(s) {
+			return "", Errorf(CodeInvalid, "invalid_parameter", f.Name, "%s must be between 1 and 255 characters of UTF-8 text without control characters", f.Name)
 		}
 	}
 	return s, nil
+}
+
+// PlainText reports whether s is valid UTF-8 without control characters:
+// what a text parameter, an id or an idempotency key may hold.
+func PlainText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// isBareDate reports whether a date parameter was given as YYYY-MM-DD.
+func isBareDate(v any) bool {
+	s, ok := v.(string)
+	if !ok {
+		return false
+	}
+	_, err := time.Parse(time.DateOnly, strings.TrimSpace(s))
+	return err == nil
 }
 
 // CheckCurrency accepts three lowercase letters and explains anything else.

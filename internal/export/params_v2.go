@@ -312,8 +312,8 @@ func attrValue(a catalog.Attr, v string) (string, error) {
 			return "", fmt.Errorf("%s is a boolean attribute: true or false; got %s", a.Key(), quoteValue(v))
 		}
 	default:
-		if utf8.RuneCountInString(v) > maxV2Value || !utf8.ValidString(v) {
-			return "", fmt.Errorf("values are at most %d characters of UTF-8", maxV2Value)
+		if utf8.RuneCountInString(v) > maxV2Value || !PlainText(v) {
+			return "", fmt.Errorf("values are at most %d characters of UTF-8 text without control characters", maxV2Value)
 		}
 	}
 	return v, nil

@@ -60,6 +60,9 @@ type Store interface {
 	JobComplete(ctx context.Context, j Job, r Result, now time.Time) (Export, error)
 	// JobRetry puts the job back in the queue to run at the given time.
 	JobRetry(ctx context.Context, j Job, reason string, at time.Time) error
+	// JobRelease hands a job back at once without counting its attempt: the
+	// worker is shutting down, and that is not the export's fault.
+	JobRelease(ctx context.Context, j Job, reason string) error
 	// JobFail fails the export for good with a reason a person can act on.
 	JobFail(ctx context.Context, j Job, reason string, now time.Time) (Export, error)
 

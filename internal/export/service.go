@@ -112,8 +112,8 @@ func (s *Service) Authorize(ctx context.Context, p Principal, siteID int64) erro
 // the site. replayed is true when the idempotency key answered an earlier export.
 func (s *Service) Request(ctx context.Context, p Principal, siteID int64, d Dialect, typ catalog.Type, params Params, idemKey string) (Export, bool, error) {
 	now := s.Now()
-	if len(idemKey) > 255 {
-		return Export{}, false, Errorf(CodeInvalid, "invalid_parameter", "Idempotency-Key", "the idempotency key must be at most 255 characters")
+	if len(idemKey) > 255 || !PlainText(idemKey) {
+		return Export{}, false, Errorf(CodeInvalid, "invalid_parameter", "Idempotency-Key", "the idempotency key must be at most 255 characters of text without control characters")
 	}
 	if idemKey != "" {
 		e, ok, err := s.Store.IdempotentExport(ctx, p.AccountID, d, idemKey, now.Add(-s.Config.IdempotencyTTL))
@@ -168,6 +168,10 @@ func (s *Service) checkFirstInvoice(ctx context.Context, siteID int64, month str
 
 // Get returns the caller's export on the site.
 func (s *Service) Get(ctx context.Context, p Principal, siteID int64, uuid string) (Export, error) {
+	if !validUUID(uuid) {
+		// Nothing could have this id; the store need not be asked.
+		return Export{}, Errorf(CodeNotFound, "export_not_found", "uuid", "Export %s not found", strconv.Quote(clip(uuid)))
+	}
 	e, err := s.Store.ExportGet(ctx, p.AccountID, uuid)
 	if err == nil && siteID != 0 && e.SiteID != siteID {
 		err = ErrNotFound
@@ -234,6 +238,38 @@ func StateError(e Export) error {
 	return Errorf(CodeConflict, "export_not_ready", "", "Export %s is %s; retry later", e.UUID, e.Status)
 }
 
+// validUUID reports whether s has the form of the ids exportd gives out.
+func validUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if c != '-' {
+				return false
+			}
+			continue
+		}
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// Available answers whether a completed export's file can be handed over
+// now: its state, and its retention, which may end before the janitor runs.
+func (s *Service) Available(e Export) error {
+	if err := StateError(e); err != nil {
+		return err
+	}
+	if e.ExpiresAt != nil && !e.ExpiresAt.After(s.Now()) {
+		return Errorf(CodeGone, "export_expired", "", "Export %s expired and its file was deleted. Request a new export.", e.UUID)
+	}
+	return nil
+}
+
 // Download is one transfer of an export's file, held exclusively until Finish
 // or Abort.
 type Download struct {
@@ -247,7 +283,7 @@ type Download struct {
 // OpenDownload claims a completed export's file for one transfer. Of
 // concurrent transfers exactly one gets it; the others get CodeConflict.
 func (s *Service) OpenDownload(ctx context.Context, e Export) (*Download, error) {
-	if err := StateError(e); err != nil {
+	if err := s.Available(e); err != nil {
 		return nil, err
 	}
 	token := newToken(16)

@@ -38,11 +38,8 @@ func (s *Service) OpenShared(ctx context.Context, e Export) (io.ReadCloser, int6
 	if e.Dialect != DialectV2 {
 		return nil, 0, Errorf(CodeNotFound, "export_not_found", "", "Export not found")
 	}
-	if err := StateError(e); err != nil {
+	if err := s.Available(e); err != nil {
 		return nil, 0, err
-	}
-	if e.ExpiresAt != nil && !s.Now().Before(*e.ExpiresAt) {
-		return nil, 0, Errorf(CodeGone, "export_expired", "", "Export %s expired and its file was deleted. Request a new export.", e.UUID)
 	}
 	return s.Blob.Open(ctx, e.BlobKey)
 }

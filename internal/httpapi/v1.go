@@ -216,7 +216,7 @@ func (s *Server) v1Serve(w http.ResponseWriter, r *http.Request, e export.Export
 	}
 	if r.Method == http.MethodHead {
 		// A HEAD describes the file without handing it over.
-		if err := export.StateError(e); err != nil {
+		if err := s.Svc.Available(e); err != nil {
 			return err
 		}
 		size := int64(0)

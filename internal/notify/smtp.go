@@ -80,10 +80,14 @@ func (s *SMTP) Addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.Po
 // Mail implements Mailer. The session ends when ctx does. A recipient that
 // the server refuses for good (5xx to RCPT TO) or an address that does not
 // parse is a permanent failure; everything else is worth retrying.
+// errUnbuildable is a message that cannot be built, without saying the address.
+var errUnbuildable = errors.New("e-mail: the message cannot be built: is the API key owner's e-mail address valid?")
+
 func (s *SMTP) Mail(ctx context.Context, m Message) error {
 	msg, err := s.message(m)
 	if err != nil {
-		return Permanent(fmt.Errorf("e-mail to %q: %w", m.To, err))
+		// The parser's error quotes the address, and logs must not hold it.
+		return Permanent(errUnbuildable)
 	}
 	tlsConfig := s.TLSConfig
 	if tlsConfig == nil {

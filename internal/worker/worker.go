@@ -138,7 +138,7 @@ func (w *Worker) Run1(ctx context.Context, j export.Job) {
 		w.observe(e, "canceled", 0, 0)
 	case ctx.Err() != nil:
 		// Shutting down: hand the job back at once so that a node picks it up.
-		if err := w.Store.JobRetry(context.WithoutCancel(ctx), j, "worker shut down", now); err != nil {
+		if err := w.Store.JobRelease(context.WithoutCancel(ctx), j, "worker shut down"); err != nil {
 			log.Error("hand back job", "err", err)
 		}
 		log.Info("export handed back on shutdown")

@@ -113,10 +113,20 @@ func ownJob(ctx context.Context, tx pgx.Tx, j export.Job, now time.Time) error {
 
 // JobRetry implements export.Store.
 func (db *DB) JobRetry(ctx context.Context, j export.Job, reason string, at time.Time) error {
+	return db.requeue(ctx, j, reason, at, 0)
+}
+
+// JobRelease implements export.Store.
+func (db *DB) JobRelease(ctx context.Context, j export.Job, reason string) error {
+	return db.requeue(ctx, j, reason, time.Now(), 1)
+}
+
+// requeue puts a running job back in the queue, giving back refund attempts.
+func (db *DB) requeue(ctx context.Context, j export.Job, reason string, at time.Time, refund int) error {
 	return db.tx(ctx, func(tx pgx.Tx) error {
 		now := ts(time.Now())
 		tag, err := tx.Exec(ctx, `UPDATE jobs SET state = 'queued', run_at = $1, last_error = $2, locked_by = NULL, locked_until = NULL,
-			updated_at = $3 WHERE id = $4 AND locked_by = $5 AND state = 'running'`, ts(at), reason, now, j.ID, j.Worker)
+			updated_at = $3, attempts = attempts - $6 WHERE id = $4 AND locked_by = $5 AND state = 'running'`, ts(at), reason, now, j.ID, j.Worker, refund)
 		if err != nil {
 			return err
 		}
@@ -239,6 +249,10 @@ func (s *snapshot) query(ctx context.Context, b store.Built, n int, fn func([][]
 	}
 	if got := len(rows.FieldDescriptions()); got < n {
 		rows.Close()
+		// pgx reports a failed query lazily: no columns then means an error.
+		if err := rows.Err(); err != nil {
+			return err
+		}
 		return fmt.Errorf("postgres: query has %d columns, want %d", got, n)
 	}
 	for rows.Next() {

@@ -111,9 +111,19 @@ func ownJob(ctx context.Context, tx *sql.Tx, j export.Job, now time.Time) error 
 
 // JobRetry implements export.Store.
 func (db *DB) JobRetry(ctx context.Context, j export.Job, reason string, at time.Time) error {
+	return db.requeue(ctx, j, reason, at, 0)
+}
+
+// JobRelease implements export.Store.
+func (db *DB) JobRelease(ctx context.Context, j export.Job, reason string) error {
+	return db.requeue(ctx, j, reason, time.Now(), 1)
+}
+
+// requeue puts a running job back in the queue, giving back refund attempts.
+func (db *DB) requeue(ctx context.Context, j export.Job, reason string, at time.Time, refund int) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'queued', run_at = ?, last_error = ?, locked_by = NULL, locked_until = NULL,
-			updated_at = ? WHERE id = ? AND locked_by = ? AND state = 'running'`, ts(at), reason, ts(time.Now()), j.ID, j.Worker)
+			updated_at = ?, attempts = attempts - ? WHERE id = ? AND locked_by = ? AND state = 'running'`, ts(at), reason, ts(time.Now()), refund, j.ID, j.Worker)
 		if err != nil {
 			return err
 		}
