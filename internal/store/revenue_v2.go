@@ -83,7 +83,7 @@ type revenueRun struct {
 	from     accounting.Month
 	months   int
 	gross    bool
-	credits  map[int64][]revenueCredit
+	credits  map[int64][]credit
 	fn       func(cells [][]byte) error
 	row      rowBuffer
 
@@ -103,12 +103,6 @@ type revenueRun struct {
 type revenueEntitySum struct {
 	name    string
 	figures []accounting.Figures
-}
-
-// revenueCredit is a credit note's revenue and when it counts.
-type revenueCredit struct {
-	revenue int64
-	at      time.Time
 }
 
 func revenueReport(deferred bool) func(ctx context.Context, d Dialect, query Querier, q export.Query, fn func(cells [][]byte) error) error {
@@ -210,7 +204,7 @@ ORDER BY ` + order
 
 // revenueCredits reads the credit notes that can be allocated to invoice
 // lines, issued before end, by invoice.
-func revenueCredits(ctx context.Context, d Dialect, query Querier, site int64, cur string, end time.Time) (map[int64][]revenueCredit, error) {
+func revenueCredits(ctx context.Context, d Dialect, query Querier, site int64, cur string, end time.Time) (map[int64][]credit, error) {
 	at := revenueCreditAt
 	if d.Time != nil {
 		at = d.Time(at)
@@ -226,20 +220,20 @@ WHERE cn.site_id = ? AND cn.status <> 'void' AND i.status <> 'draft' AND cn.curr
 		args = append(args, cur)
 	}
 	sql += "\nORDER BY cn.invoice_id, " + revenueCreditAt + ", cn.id"
-	out := map[int64][]revenueCredit{}
+	out := map[int64][]credit{}
 	err := query(ctx, Built{SQL: rebind(d, sql), Args: args}, 5, func(c [][]byte) error {
 		var v [4]int64
 		for k := range v {
 			var err error
-			if v[k], err = revInt(c[k]); err != nil {
+			if v[k], err = cellInt(c[k]); err != nil {
 				return err
 			}
 		}
-		t, err := revTime(c[4])
+		t, err := cellTime(c[4])
 		if err != nil {
 			return err
 		}
-		out[v[0]] = append(out[v[0]], revenueCredit{revenue: accounting.NetOfTax(v[1], v[2], v[3]), at: t})
+		out[v[0]] = append(out[v[0]], credit{revenue: accounting.NetOfTax(v[1], v[2], v[3]), at: t})
 		return nil
 	})
 	return out, err
@@ -247,7 +241,7 @@ WHERE cn.site_id = ? AND cn.status <> 'void' AND i.status <> 'draft' AND cn.curr
 
 // add reads one line.
 func (r *revenueRun) add(c [][]byte) error {
-	inv, err := revInt(c[rcInvoice])
+	inv, err := cellInt(c[rcInvoice])
 	if err != nil {
 		return err
 	}
@@ -284,7 +278,7 @@ func (r *revenueRun) readLine(c [][]byte) (revenueLine, error) {
 	var n [5]int64
 	for k, col := range []int{rcAmount, rcDiscount, rcIssues, rcOrder, rcMatch} {
 		var err error
-		if n[k], err = revInt(c[col]); err != nil {
+		if n[k], err = cellInt(c[col]); err != nil {
 			return revenueLine{}, err
 		}
 	}
@@ -292,7 +286,7 @@ func (r *revenueRun) readLine(c [][]byte) (revenueLine, error) {
 	var t [6]time.Time
 	for k, col := range []int{rcBooked, rcVoided, rcStart, rcEnd, rcFulfilled, rcReturned} {
 		var err error
-		if t[k], err = revTime(c[col]); err != nil {
+		if t[k], err = cellTime(c[col]); err != nil {
 			return revenueLine{}, err
 		}
 	}
@@ -464,28 +458,4 @@ func (w *rowBuffer) emit(fn func([][]byte) error) error {
 		start = e
 	}
 	return fn(w.cells)
-}
-
-// revInt parses an integer cell; an empty cell (NULL) is 0.
-func revInt(b []byte) (int64, error) {
-	if len(b) == 0 {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("revenue: integer %q: %w", b, err)
-	}
-	return n, nil
-}
-
-// revTime parses a timestamp cell (RFC 3339); an empty cell is the zero Time.
-func revTime(b []byte) (time.Time, error) {
-	if len(b) == 0 {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse(time.RFC3339, string(b))
-	if err != nil {
-		return time.Time{}, fmt.Errorf("revenue: timestamp %q: %w", b, err)
-	}
-	return t.UTC(), nil
 }

@@ -206,7 +206,8 @@ func (w *Worker) produce(ctx context.Context, j export.Job, log *slog.Logger) (_
 	// that this attempt knows the keys of the earlier ones: a worker that
 	// died may have left a file there, committed or half uploaded, and no
 	// one else will remove it. A worker that lost its lease but lives
-	// removes its own file when its completion is refused.
+	// removes its own file when its completion is refused. A job handed back
+	// on shutdown gives its number back, but it aborted its file first.
 	key := fmt.Sprintf("exports/%s/%d.%s", e.UUID, j.Attempt, e.Format)
 	for a := 1; a < j.Attempt; a++ {
 		if err := w.Blob.Delete(ctx, fmt.Sprintf("exports/%s/%d.%s", e.UUID, a, e.Format)); err != nil {
