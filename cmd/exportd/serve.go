@@ -47,12 +47,15 @@ func (m *Main) run(ctx context.Context, f serveFlags, ready func(addr string)) e
 		return err
 	}
 	defer db.Close()
-	// The data directory's temporary files and e-mails belong to one node.
-	unlock, err := lockData(f.Data)
-	if err != nil {
-		return err
+	// A worker's temporary files belong to it alone: it sweeps them at start,
+	// so two workers must not share a data directory (an API node writes none).
+	if f.Role != "api" {
+		unlock, err := lockData(f.Data)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 	}
-	defer unlock()
 
 	secret, err := db.Setting(ctx, "link_secret", func() string {
 		b := make([]byte, 32)
@@ -112,9 +115,11 @@ func (m *Main) run(ctx context.Context, f serveFlags, ready func(addr string)) e
 	defer cancelJobs()
 	bgCtx, cancelBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelBG()
-	// Temporary files are this node's own: any left at start are from a crash.
-	if n, err := blobs.SweepTemp(0); err == nil && n > 0 {
-		log.Info("removed partial files of interrupted exports", "count", n)
+	// Temporary files are this worker's own: any left at start are from a crash.
+	if f.Role != "api" {
+		if n, err := blobs.SweepTemp(0); err == nil && n > 0 {
+			log.Info("removed partial files of interrupted exports", "count", n)
+		}
 	}
 	var workers, wg sync.WaitGroup
 	if f.Role != "api" {
@@ -214,7 +219,7 @@ func janitor(ctx context.Context, svc *export.Service, blobs interface {
 	}
 }
 
-// lockData takes the data directory for this process: a second serve on the
+// lockData takes the data directory for this worker: a second worker on the
 // same directory would sweep the first one's files in progress.
 func lockData(dir string) (func(), error) {
 	f, err := os.OpenFile(filepath.Join(dir, "serve.lock"), os.O_CREATE|os.O_RDWR, 0o640)
@@ -223,7 +228,7 @@ func lockData(dir string) (func(), error) {
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("another exportd serve is using the data directory %s: give each node its own --data", dir)
+		return nil, fmt.Errorf("another exportd serve with workers is using the data directory %s: give each worker node its own --data", dir)
 	}
 	return func() { f.Close() }, nil
 }
