@@ -95,14 +95,7 @@ func startProc(t *testing.T, data string, flags ...string) *proc {
 // export and restarts it: the export completes, with exactly one file, and no
 // partial file was ever visible under the files directory.
 func TestKillDuringExport(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary and seeds a large data set")
-	}
-	data := t.TempDir()
-	a := createAccount(t, data, "enterprise", 1)
-	run(t, "seed", "--data", data, "--site", fmt.Sprint(a.SiteIDs[0]), "--customers", "120000",
-		"--seed", "3", "--until", seedUntil, "--entities", "subscriptions")
-	e := &env{t: t, data: data, key: a.APIKey, site: a.SiteIDs[0], sites: a.SiteIDs, account: a.AccountID}
+	e, data := bigEnv(t)
 
 	p := startProc(t, data, "--job-lease", "1s", "--workers", "1")
 	e.base = "http://" + p.addr
@@ -153,6 +146,20 @@ func TestKillDuringExport(t *testing.T) {
 	p2.cmd.Wait()
 }
 
+// bigEnv seeds a data set whose subscriptions export takes long enough to be
+// interrupted, for tests that run the server as a separate process.
+func bigEnv(t *testing.T) (*env, string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary and seeds a large data set")
+	}
+	data := t.TempDir()
+	a := createAccount(t, data, "enterprise", 1)
+	run(t, "seed", "--data", data, "--site", fmt.Sprint(a.SiteIDs[0]), "--customers", "120000",
+		"--seed", "3", "--until", seedUntil, "--entities", "subscriptions")
+	return &env{t: t, data: data, key: a.APIKey, site: a.SiteIDs[0], sites: a.SiteIDs, account: a.AccountID}, data
+}
+
 // exportFiles lists the committed files of an export.
 func exportFiles(t *testing.T, data, uuid string) []string {
 	var out []string
@@ -169,14 +176,7 @@ func exportFiles(t *testing.T, data, uuid string) []string {
 // short drain the running export is handed back to the queue, queued ones
 // stay queued, and a restarted server completes them all.
 func TestSigtermDrains(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary and seeds a large data set")
-	}
-	data := t.TempDir()
-	a := createAccount(t, data, "enterprise", 1)
-	run(t, "seed", "--data", data, "--site", fmt.Sprint(a.SiteIDs[0]), "--customers", "120000",
-		"--seed", "3", "--until", seedUntil, "--entities", "subscriptions")
-	e := &env{t: t, data: data, key: a.APIKey, site: a.SiteIDs[0], sites: a.SiteIDs, account: a.AccountID}
+	e, data := bigEnv(t)
 
 	p := startProc(t, data, "--drain", "1ms", "--workers", "1")
 	e.base = "http://" + p.addr
