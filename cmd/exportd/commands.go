@@ -164,10 +164,7 @@ func (m *Main) seed(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.SiteAccount(ctx, f.Site); err != nil {
-		if export.IsCode(err, export.CodeNotFound) {
-			return fmt.Errorf("site %d does not exist: create it with `exportd accounts create`", f.Site)
-		}
+	if err := requireSite(ctx, db, f.Site); err != nil {
 		return err
 	}
 	start := time.Now()
@@ -186,6 +183,17 @@ func (m *Main) seed(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(m.Stderr, "exportd: seeded site %d with %d rows in %s\n", f.Site, total, time.Since(start).Round(time.Millisecond))
 	return m.printJSON(stats)
+}
+
+// requireSite explains a site that does not exist, for commands that fill one.
+func requireSite(ctx context.Context, db database, site int64) error {
+	if _, err := db.SiteAccount(ctx, site); err != nil {
+		if export.IsCode(err, export.CodeNotFound) {
+			return fmt.Errorf("site %d does not exist: create it with `exportd accounts create`", site)
+		}
+		return err
+	}
+	return nil
 }
 
 func (m *Main) webhooksAdd(ctx context.Context, args []string) error {

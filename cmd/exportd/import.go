@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/exportd/exportd/internal/export"
 	"github.com/exportd/exportd/internal/ingest"
 )
 
@@ -118,10 +117,7 @@ func (m *Main) importCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.SiteAccount(ctx, f.Site); err != nil {
-		if export.IsCode(err, export.CodeNotFound) {
-			return fmt.Errorf("site %d does not exist: create it with `exportd accounts create`", f.Site)
-		}
+	if err := requireSite(ctx, db, f.Site); err != nil {
 		return err
 	}
 	for i := range jobs {
